@@ -1,0 +1,50 @@
+# loyalty-warehouse — every target works on a fresh machine: the first one creates .venv from uv.lock.
+# Settings (see README "Knobs"): SOURCE AS_OF SCALE SEED DIRTY DATA_DIR LANDING_DIR SIM_START
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+
+export SOURCE AS_OF SCALE SEED DIRTY DATA_DIR LANDING_DIR SIM_START
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DAGSTER_DISABLE_TELEMETRY := 1
+export GX_ANALYTICS_ENABLED := false
+export PATH := $(VENV)/bin:$(PATH)
+export WAREHOUSE_BUILD_DB := $(if $(DATA_DIR),$(abspath $(DATA_DIR)),$(CURDIR)/data)/build/warehouse.duckdb
+
+.PHONY: help install build test dev docs lint clean bench
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@uv sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.installed  ## create .venv with the pinned dependencies (uv.lock)
+
+build: $(VENV)/.installed  ## the main job: ingest → dbt → quality gates → publish (Dagster, in-process)
+	@$(PY) -m dagster_project.cli build
+
+test: $(VENV)/.installed  ## the whole test suite, including real builds on small data
+	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+dev: $(VENV)/.installed  ## Dagster UI on http://127.0.0.1:3000 (asset graph, checks, schedule)
+	@$(PY) -m dagster_project.cli prepare
+	@$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+docs: $(VENV)/.installed  ## dbt docs + GX Data Docs as local HTML (after a build)
+	@$(PY) -m dagster_project.cli prepare
+	@cd dbt && $(VENV)/bin/dbt docs generate --quiet --profiles-dir . && echo "dbt docs: dbt/target/index.html"
+	@$(PY) -m dagster_project.quality.docs
+
+lint: $(VENV)/.installed  ## ruff + sqlfluff (duckdb dialect)
+	@$(VENV)/bin/ruff check dagster_project tests bench
+	@$(VENV)/bin/ruff format --check dagster_project tests bench
+	@$(VENV)/bin/sqlfluff lint dbt/models dbt/tests --processes 2
+
+clean:  ## remove generated data, dbt artefacts and Dagster run history (keeps .venv)
+	rm -rf data dbt/target dbt/logs logs expectations/gx/uncommitted
+	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -1,0 +1,19 @@
+"""Everything Dagster loads: gathered from defs/, one concern per folder."""
+
+import dagster as dg
+
+from dagster_project.defs.dbt.assets import dbt_models, dbt_resource
+from dagster_project.defs.ingest.assets import raw_tables
+from dagster_project.defs.jobs import build_job
+from dagster_project.defs.logging import concise_console
+from dagster_project.defs.publish.assets import serving_warehouse
+from dagster_project.defs.quality.checks import gx_checks
+from dagster_project.defs.resources import default_resource
+
+defs = dg.Definitions(
+    assets=[raw_tables, dbt_models, serving_warehouse],
+    asset_checks=gx_checks,
+    jobs=[build_job],
+    loggers={"console": concise_console},
+    resources={"warehouse": default_resource(), "dbt": dbt_resource()},
+)

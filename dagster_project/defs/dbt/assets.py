@@ -1,0 +1,38 @@
+"""Every dbt model, seed and test as Dagster assets and checks: `dbt build` runs them in dependency order.
+
+dbt tests with severity error become blocking asset checks (dagster-dbt), so a failing test stops publishing.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from dagster_project.defs.dbt.project import dbt_project
+
+
+class Translator(DagsterDbtTranslator):
+    """Group assets by dbt layer (staging / intermediate / marts / seeds) so the graph reads top to bottom."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    # the dbt of this interpreter's venv, whatever PATH says (dagster dev, tests, cron)
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))

@@ -1,0 +1,30 @@
+"""The publish asset: downstream of every mart and every blocking check, so it runs only on a clean audit."""
+
+import dagster as dg
+
+from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.resources import WarehouseResource
+from dagster_project.warehouse import publish as publishing
+
+MART_KEYS = [spec.key for spec in dbt_models.specs if spec.group_name == "marts"]
+
+
+@dg.asset(
+    key=["serving", "warehouse"],
+    deps=MART_KEYS,
+    group_name="serving",
+    kinds={"duckdb", "parquet"},
+    description="data/serving/warehouse.duckdb (+ parquet/): the marts BI tools read, swapped in atomically.",
+)
+def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    result = publishing.publish(
+        settings.build_db, settings.serving_db, context.run_id, settings.as_of, settings.source
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "publish_id": result.publish_id,
+            "path": dg.MetadataValue.path(str(result.serving_db)),
+            **{f"rows {name}": count for name, count in result.row_counts.items()},
+        }
+    )

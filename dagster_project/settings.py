@@ -1,0 +1,122 @@
+"""Every knob of the warehouse, read once from the environment (Make variables become env vars).
+
+Defaults live here and nowhere else; README.md lists them. This module imports no Dagster so that the CLI can
+reject a bad setting in milliseconds, with one line naming the setting, before the heavy imports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ("simulator", "files")
+DEFAULT_SEED = 20261122
+HISTORY_DAYS = 730
+# First day Dagster offers as a daily partition. Early enough for any export we know (Online Retail starts
+# 2010-12-01); the simulator's history starts AS_OF - 729 days unless SIM_START says otherwise.
+PARTITIONS_START = dt.date(2010, 1, 1)
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the setting and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: str = "simulator"
+    as_of: dt.date = field(default_factory=lambda: dt.date.today() - dt.timedelta(days=1))
+    scale: float = 1.0
+    seed: int = DEFAULT_SEED
+    dirty: float = 0.0
+    data_dir: Path = REPO_ROOT / "data"
+    landing_dir: Path = REPO_ROOT / "data" / "landing"
+    sim_start: dt.date | None = None
+
+    @property
+    def build_db(self) -> Path:
+        return self.data_dir / "build" / "warehouse.duckdb"
+
+    @property
+    def serving_dir(self) -> Path:
+        return self.data_dir / "serving"
+
+    @property
+    def serving_db(self) -> Path:
+        return self.serving_dir / "warehouse.duckdb"
+
+    @property
+    def history_start(self) -> dt.date:
+        """First day the simulator's brand exists (its world is anchored here, not at AS_OF)."""
+        return self.sim_start or self.as_of - dt.timedelta(days=HISTORY_DAYS - 1)
+
+
+def _date(name: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a date: use YYYY-MM-DD, e.g. {name}=2026-06-30") from None
+
+
+def _number(name: str, value: str, kind: type, low: float, high: float) -> float | int:
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a {kind.__name__}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name}={value!r} is out of range: use a value from {low} to {high}")
+    return number
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings; raise SettingsError with a one-line message on bad input."""
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value if value not in (None, "") else None
+
+    kwargs: dict = {}
+    if (source := get("SOURCE")) is not None:
+        if source not in SOURCES:
+            raise SettingsError(f"SOURCE={source!r} is unknown: use one of {', '.join(SOURCES)}")
+        kwargs["source"] = source
+    if (as_of := get("AS_OF")) is not None:
+        kwargs["as_of"] = _date("AS_OF", as_of)
+        if kwargs["as_of"] > dt.date.today():
+            raise SettingsError(f"AS_OF={as_of!r} is in the future: use today or an earlier day")
+    if (scale := get("SCALE")) is not None:
+        kwargs["scale"] = _number("SCALE", scale, float, 0.001, 1000)
+    if (seed := get("SEED")) is not None:
+        kwargs["seed"] = _number("SEED", seed, int, 0, 2**32 - 1)
+    if (dirty := get("DIRTY")) is not None:
+        kwargs["dirty"] = _number("DIRTY", dirty, float, 0.0, 0.5)
+    if (sim_start := get("SIM_START")) is not None:
+        kwargs["sim_start"] = _date("SIM_START", sim_start)
+    data_dir = Path(get("DATA_DIR") or REPO_ROOT / "data").absolute()
+    kwargs["data_dir"] = data_dir
+    kwargs["landing_dir"] = Path(get("LANDING_DIR") or data_dir / "landing").absolute()
+    settings = Settings(**kwargs)
+    if settings.history_start > settings.as_of:
+        raise SettingsError(f"SIM_START={settings.history_start} is after AS_OF={settings.as_of}")
+    if settings.history_start < PARTITIONS_START:
+        raise SettingsError(f"SIM_START={settings.history_start} is before {PARTITIONS_START}, the first partition")
+    return settings
+
+
+def ensure_writable(settings: Settings) -> None:
+    """Create the data folders, or fail with one line naming DATA_DIR."""
+    for folder in (settings.data_dir, settings.build_db.parent, settings.serving_dir):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".write-probe"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as error:
+            raise SettingsError(
+                f"DATA_DIR={settings.data_dir} is not writable ({folder}: {error.strerror}): "
+                "point DATA_DIR at a folder you can write"
+            ) from None

@@ -1,0 +1,60 @@
+"""The few lines `make build` ends with: what was published, which checks passed, how long it took."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from dagster_project.settings import Settings
+
+
+def print_summary(result: Any, settings: Settings, seconds: float) -> int:
+    """Print the build summary from a Dagster run result; return the process exit code."""
+    evaluations = result.get_asset_check_evaluations()
+    failed = [e for e in evaluations if not e.passed]
+    lines = ["", "── build summary " + "─" * 60]
+    if result.success and settings.serving_db.exists():
+        con = duckdb.connect(str(settings.serving_db), read_only=True)
+        try:
+            publish_id, rows = con.execute(
+                """
+                select publish_id, list((table_name, row_count) order by table_name)
+                from meta.publish_log
+                where published_at = (select max(published_at) from meta.publish_log)
+                group by publish_id
+                """
+            ).fetchone()
+        finally:
+            con.close()
+        lines.append(f"published {len(rows)} marts (publish id {publish_id}):")
+        lines += [f"  {name:<42} {count:>12,} rows" for name, count in rows]
+    lines.append(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
+    for evaluation in failed[:20]:
+        label = evaluation.asset_key.to_user_string() + " · " + evaluation.check_name
+        detail = evaluation.metadata.get("failure") or evaluation.metadata.get("message")
+        lines.append(f"  FAILED {label}" + (f": {detail.value}" if detail is not None else ""))
+    if not result.success:
+        for event in result.all_events:
+            if event.event_type_value == "STEP_FAILURE":
+                error = event.step_failure_data.error
+                while error.cause is not None:  # the user-facing reason is the innermost cause
+                    error = error.cause
+                message = error.message.strip().splitlines()
+                lines.append(f"  step {event.step_key} failed: {message[0] if message else ''}")
+                # dbt's own error lines name the model / test and the reason
+                lines += [f"    {line.strip()}" for line in message[1:] if _is_dbt_error(line)][:12]
+    lines.append(f"wall time: {seconds:.1f} s")
+    if result.success:
+        lines.append(f"output: {settings.serving_db} (+ {settings.serving_dir / 'parquet'}/)")
+    else:
+        lines.append(f"BUILD FAILED — nothing was published; {settings.serving_db} is unchanged")
+    print("\n".join(lines), flush=True)
+    return 0 if result.success else 1
+
+
+def _is_dbt_error(line: str) -> bool:
+    text = line.strip()
+    return text.startswith(("Failure in", "Compilation Error", "Runtime Error", "Database Error", "|", "Got ")) or (
+        " ERROR " in text or " FAIL " in text
+    )

@@ -1,0 +1,37 @@
+-- Typed, de-duplicated customers. PII stops here: only masked phone / email go further down.
+with source as (
+
+    select * from {{ source('shop', 'customers') }}
+
+),
+
+deduplicated as (
+
+    select
+        customer_id,
+        signup_date,
+        birth_year,
+        gender,
+        province,
+        city,
+        acquisition_channel,
+        phone is not null and phone <> '' as has_phone,
+        email is not null and email <> '' as has_email,
+        case
+            when length(phone) >= 7 then left(phone, 3) || repeat('*', length(phone) - 7) || right(phone, 4)
+        end as phone_masked,
+        case
+            when email like '%@%' then left(email, 1) || '***@' || split_part(email, '@', 2)
+        end as email_masked,
+        _partition_date as partition_date,
+        _load_id as load_id,
+        _source as source_ref
+    from source
+    qualify row_number() over (
+        partition by customer_id
+        order by _loaded_at desc, _source desc
+    ) = 1
+
+)
+
+select * from deduplicated

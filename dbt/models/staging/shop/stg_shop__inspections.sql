@@ -1,0 +1,28 @@
+-- Typed, de-duplicated inspections: the latest loaded copy of each key wins.
+with source as (
+
+    select * from {{ source('shop', 'inspections') }}
+
+),
+
+deduplicated as (
+
+    select
+        inspection_id,
+        delivery_id,
+        inspected_date,
+        inspected_qty,
+        passed_qty,
+        defect_type,
+        _partition_date as partition_date,
+        _load_id as load_id,
+        _source as source_ref
+    from source
+    qualify row_number() over (
+        partition by inspection_id
+        order by _loaded_at desc, _source desc
+    ) = 1
+
+)
+
+select * from deduplicated

@@ -1,0 +1,33 @@
+-- Typed, de-duplicated material_purchases: the latest loaded copy of each key wins.
+with source as (
+
+    select * from {{ source('shop', 'material_purchases') }}
+
+),
+
+deduplicated as (
+
+    select
+        purchase_id,
+        factory_id,
+        supplier_id,
+        material,
+        quantity,
+        amount,
+        is_designated_supplier,
+        purchased_date,
+        promised_date,
+        received_date,
+        defective_qty,
+        _partition_date as partition_date,
+        _load_id as load_id,
+        _source as source_ref
+    from source
+    qualify row_number() over (
+        partition by purchase_id
+        order by _loaded_at desc, _source desc
+    ) = 1
+
+)
+
+select * from deduplicated
