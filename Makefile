@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 
-export SOURCE AS_OF SCALE SEED DIRTY DATA_DIR LANDING_DIR SIM_START
+export SOURCE AS_OF SCALE SEED DIRTY DATA_DIR LANDING_DIR SIM_START DATE FROM TO SCHEDULE_TIME SCHEDULE_TZ
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := 1
@@ -13,7 +13,7 @@ export GX_ANALYTICS_ENABLED := false
 export PATH := $(VENV)/bin:$(PATH)
 export WAREHOUSE_BUILD_DB := $(if $(DATA_DIR),$(abspath $(DATA_DIR)),$(CURDIR)/data)/build/warehouse.duckdb
 
-.PHONY: help install build test dev docs lint clean bench
+.PHONY: help install build daily backfill test dev docs lint clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,8 +28,17 @@ install: $(VENV)/.installed  ## create .venv with the pinned dependencies (uv.lo
 build: $(VENV)/.installed  ## the main job: ingest → dbt → quality gates → publish (Dagster, in-process)
 	@$(PY) -m dagster_project.cli build
 
+daily: $(VENV)/.installed  ## what the schedule runs for one day: make daily DATE=YYYY-MM-DD (keeps history)
+	@$(PY) -m dagster_project.cli daily
+
+backfill: $(VENV)/.installed  ## load a range of days in one run: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD
+	@$(PY) -m dagster_project.cli backfill
+
 test: $(VENV)/.installed  ## the whole test suite, including real builds on small data
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed  ## benchmarks vs DuckDB floor and pandas (BENCH_DATASETS=sim-1,tpch-sf1 BENCH_RUNS=3)
+	@$(PY) -m bench.run $(if $(BENCH_DATASETS),--datasets $(BENCH_DATASETS)) $(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) $(BENCH_ARGS)
 
 dev: $(VENV)/.installed  ## Dagster UI on http://127.0.0.1:3000 (asset graph, checks, schedule)
 	@$(PY) -m dagster_project.cli prepare

@@ -59,7 +59,21 @@ def partition_range(settings: Settings) -> tuple[dt.date, dt.date]:
     return settings.history_start, settings.as_of
 
 
-def run_build(settings: Settings, first_day: dt.date, last_day: dt.date, fresh: bool = True) -> int:
+def day_range(command: str, settings: Settings) -> tuple[dt.date, dt.date]:
+    """`daily`: the one partition DATE; `backfill`: FROM..TO. Both are required, named in the error."""
+    if command == "daily":
+        if settings.date is None:
+            raise SettingsError("DATE is not set: run e.g. make daily DATE=2026-06-30")
+        return settings.date, settings.date
+    if settings.date_from is None or settings.date_to is None:
+        raise SettingsError(f"{'FROM' if settings.date_from is None else 'TO'} is not set: run e.g. "
+                            "make backfill FROM=2026-06-01 TO=2026-06-30")
+    return settings.date_from, settings.date_to
+
+
+def run_build(
+    settings: Settings, first_day: dt.date, last_day: dt.date, fresh: bool = True, job_name: str = "build"
+) -> int:
     started = time.perf_counter()
     if fresh:  # a full build starts from an empty build database (the serving file is untouched)
         for suffix in ("", ".wal"):
@@ -69,7 +83,7 @@ def run_build(settings: Settings, first_day: dt.date, last_day: dt.date, fresh: 
 
     from dagster_project.definitions import defs
 
-    job = defs.resolve_job_def("build")
+    job = defs.resolve_job_def(job_name)
     print(f"build: {settings.source} {first_day} .. {last_day} → {settings.build_db}", flush=True)
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
@@ -99,7 +113,12 @@ def main(argv: list[str] | None = None) -> int:
         if command == "build":
             first_day, last_day = partition_range(settings)
             return run_build(settings, first_day, last_day)
-        print(f"error: unknown command {command!r}: use build or prepare", file=sys.stderr)
+        if command in ("daily", "backfill"):  # what the schedule / a backfill runs: keeps the build DB
+            first_day, last_day = day_range(command, settings)
+            os.environ["AS_OF"] = last_day.isoformat()  # the run's as-of day, for the Dagster resource
+            settings = load_settings()
+            return run_build(settings, first_day, last_day, fresh=False, job_name="daily")
+        print(f"error: unknown command {command!r}: use build, daily, backfill or prepare", file=sys.stderr)
         return 2
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)

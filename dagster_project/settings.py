@@ -35,6 +35,13 @@ class Settings:
     data_dir: Path = REPO_ROOT / "data"
     landing_dir: Path = REPO_ROOT / "data" / "landing"
     sim_start: dt.date | None = None
+    date: dt.date | None = None  # DATE: the one partition `make daily` runs
+    date_from: dt.date | None = None  # FROM / TO: the range `make backfill` runs
+    date_to: dt.date | None = None
+    schedule_time: str = "02:00"  # SCHEDULE_TIME (HH:MM) the daily schedule fires, in SCHEDULE_TZ
+    schedule_tz: str = "UTC"
+    # QUARANTINE_TOLERANCE: share of a load's rows that may land in quarantine before its raw gate fails
+    quarantine_tolerance: float = 0.01
 
     @property
     def build_db(self) -> Path:
@@ -71,6 +78,24 @@ def _number(name: str, value: str, kind: type, low: float, high: float) -> float
     return number
 
 
+def _clock(name: str, value: str) -> str:
+    try:
+        parsed = dt.datetime.strptime(value.strip(), "%H:%M")
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a time of day: use HH:MM, e.g. {name}=02:00") from None
+    return parsed.strftime("%H:%M")
+
+
+def _timezone(name: str, value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name}={value!r} is not a time zone: use an IANA name, e.g. {name}=Asia/Shanghai") from None
+    return value.strip()
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the settings; raise SettingsError with a one-line message on bad input."""
     env = os.environ if env is None else env
@@ -94,8 +119,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         kwargs["seed"] = _number("SEED", seed, int, 0, 2**32 - 1)
     if (dirty := get("DIRTY")) is not None:
         kwargs["dirty"] = _number("DIRTY", dirty, float, 0.0, 0.5)
+    if (tolerance := get("QUARANTINE_TOLERANCE")) is not None:
+        kwargs["quarantine_tolerance"] = _number("QUARANTINE_TOLERANCE", tolerance, float, 0.0, 1.0)
     if (sim_start := get("SIM_START")) is not None:
         kwargs["sim_start"] = _date("SIM_START", sim_start)
+    for name, key in (("DATE", "date"), ("FROM", "date_from"), ("TO", "date_to")):
+        if (value := get(name)) is not None:
+            kwargs[key] = _date(name, value)
+            if kwargs[key] > dt.date.today():
+                raise SettingsError(f"{name}={value!r} is in the future: use today or an earlier day")
+    if kwargs.get("date_from") and kwargs.get("date_to") and kwargs["date_from"] > kwargs["date_to"]:
+        raise SettingsError(f"FROM={kwargs['date_from']} is after TO={kwargs['date_to']}: swap them")
+    if (schedule_time := get("SCHEDULE_TIME")) is not None:
+        kwargs["schedule_time"] = _clock("SCHEDULE_TIME", schedule_time)
+    if (schedule_tz := get("SCHEDULE_TZ")) is not None:
+        kwargs["schedule_tz"] = _timezone("SCHEDULE_TZ", schedule_tz)
     data_dir = Path(get("DATA_DIR") or REPO_ROOT / "data").absolute()
     kwargs["data_dir"] = data_dir
     kwargs["landing_dir"] = Path(get("LANDING_DIR") or data_dir / "landing").absolute()

@@ -57,11 +57,14 @@ def context(project_root: Path = GX_ROOT) -> Any:
     return gx.get_context(mode="file", project_root_dir=str(project_root))
 
 
-def run_checkpoint(name: str, frame: Any) -> GateResult:
-    """Validate `frame` with checkpoint `name` (one per gate) and summarise what failed."""
+def run_checkpoint(name: str, frame: Any, parameters: dict[str, Any] | None = None) -> GateResult:
+    """Validate `frame` with checkpoint `name` (one per gate) and summarise what failed.
+
+    `parameters` fill the suite's {"$PARAMETER": ...} placeholders (e.g. max_event_at, a datetime: GX compares
+    it with the frame's datetime64 column, so pass datetime objects, never strings)."""
     ctx = context()
     checkpoint = ctx.checkpoints.get(name)
-    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    result = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters or None)
     failures: list[Failure] = []
     evaluated = 0
     for validation in result.run_results.values():
@@ -98,8 +101,10 @@ def ensure_checkpoint(name: str) -> None:
     except Exception:  # noqa: BLE001 - GX raises several types for "not found"
         pass
     suite = ctx.suites.get(name)
-    source = ctx.data_sources.add_or_update_pandas(DATASOURCE) if DATASOURCE not in ctx.data_sources.all() else (
-        ctx.data_sources.get(DATASOURCE)
+    source = (
+        ctx.data_sources.add_or_update_pandas(DATASOURCE)
+        if DATASOURCE not in ctx.data_sources.all()
+        else (ctx.data_sources.get(DATASOURCE))
     )
     asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
     batch = asset.batch_definitions[0] if asset.batch_definitions else asset.add_batch_definition_whole_dataframe(name)

@@ -26,4 +26,8 @@ def fetch(
             seed=settings.seed, scale=settings.scale, start_date=world_start, dirty_rate=settings.dirty
         )
         return simulator.generate(config, first_day, last_day, tables=list(tables), progress=progress)
+    if settings.source == "files":
+        from dagster_project.sources import files
+
+        return files.fetch(settings, first_day, last_day, tables, progress=progress)
     raise SettingsError(f"SOURCE={settings.source!r} is not implemented yet")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.quality.faults import pause_point
+
 PUBLISHED_SCHEMAS = ("marts",)
 
 
@@ -29,6 +31,15 @@ class PublishResult:
 
 def _sql_string(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def _fsync(path: Path) -> None:
+    """Make a file's bytes (or a directory's entries) durable before anyone can see them."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def publish(build_db: Path, serving_db: Path, publish_id: str, as_of: dt.date, source: str) -> PublishResult:
@@ -84,12 +95,15 @@ def publish(build_db: Path, serving_db: Path, publish_id: str, as_of: dt.date, s
     finally:
         con.close()
 
-    with open(new_db, "rb") as handle:  # make the bytes durable before they become visible
-        os.fsync(handle.fileno())
-    os.replace(new_db, serving_db)
+    for file in [new_db, *(staging_dir / "parquet").iterdir()]:
+        _fsync(file)
+    pause_point("publish")  # crash tests: the staging copy is complete, the serving file not yet replaced
+    os.replace(new_db, serving_db)  # the one atomic step readers can observe
+    _fsync(serving_dir)
     parquet_dir = serving_dir / "parquet"
     parquet_dir.mkdir(exist_ok=True)
     for file in sorted((staging_dir / "parquet").iterdir()):
         os.replace(file, parquet_dir / file.name)
+    _fsync(parquet_dir)
     shutil.rmtree(staging_dir, ignore_errors=True)
     return PublishResult(publish_id, serving_db, row_counts)

@@ -1,20 +1,26 @@
-"""Loading a source's rows into the `raw` schema of the build database, idempotently, with a load history.
+"""Loading a source's rows into the `raw` schema of the build database, idempotently, with quarantine and a load
+history.
 
 Plain Python over DuckDB (no Dagster) so it can be tested and benchmarked alone. A load replaces the rows of the
-partition days it covers, so pulling a day twice leaves one copy. Every load writes one row per table to
-`meta.load_history` with rows in / loaded / quarantined.
+partition days it covers — in raw.<table> AND in quarantine.<table> — so pulling a day twice leaves one copy.
+Every incoming row ends in exactly one of the two: rows that break a row-level rule (warehouse/rules.py) go to
+quarantine.<table> as the text they arrived as, with the rule, their source (partition or file:line) and the load
+id. `meta.load_history` records rows in / loaded / quarantined per load, and rows_in = loaded + quarantined always.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
-from dagster_project.sources.contract import RAW_TABLES, RawTable
+from dagster_project.quality.faults import pause_point
+from dagster_project.sources.contract import RAW_TABLES, TABLE_NAMES, RawTable
+from dagster_project.warehouse.rules import REFERENCES, rules_for
 
 META_COLUMNS = (
     ("_partition_date", "DATE"),
@@ -22,6 +28,24 @@ META_COLUMNS = (
     ("_source", "VARCHAR"),
     ("_loaded_at", "TIMESTAMP"),
 )
+QUARANTINE_META_COLUMNS = (
+    ("_rule", "VARCHAR"),
+    ("_source", "VARCHAR"),
+    ("_partition_date", "DATE"),
+    ("_load_id", "VARCHAR"),
+    ("_quarantined_at", "TIMESTAMP"),
+)
+DIMENSIONS = ("customers", "products", "factories", "suppliers")
+LOAD_ORDER: tuple[str, ...] = (
+    *DIMENSIONS,
+    "orders",
+    *(name for name in TABLE_NAMES if name not in DIMENSIONS and name != "orders"),
+)
+"""Dimensions, then orders, then everything else: reference rules look up rows already in raw."""
+
+
+class RowAccountingError(RuntimeError):
+    """rows_in != rows_loaded + rows_quarantined: a bug in the loader, never a data problem."""
 
 
 @dataclass(frozen=True)
@@ -37,13 +61,25 @@ def new_load_id() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
+def load_order(tables: Iterable[str]) -> list[str]:
+    """`tables` in the order they must be loaded (dimensions before the facts that reference them)."""
+    wanted = set(tables)
+    return [name for name in LOAD_ORDER if name in wanted]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw tables from the contract and the meta tables, if missing."""
-    con.execute("create schema if not exists raw")
-    con.execute("create schema if not exists meta")
+    """Create the raw, quarantine and meta tables from the contract, if missing."""
+    for schema in ("raw", "quarantine", "meta"):
+        con.execute(f"create schema if not exists {schema}")
     for table in RAW_TABLES.values():
-        columns = [f"{c.name} {c.type}" for c in table.columns] + [f"{n} {t}" for n, t in META_COLUMNS]
+        columns = [f"{_q(c.name)} {c.type}" for c in table.columns] + [f"{n} {t}" for n, t in META_COLUMNS]
         con.execute(f"create table if not exists raw.{table.name} ({', '.join(columns)})")
+        columns = [f"{_q(c.name)} VARCHAR" for c in table.columns] + [f"{n} {t}" for n, t in QUARANTINE_META_COLUMNS]
+        con.execute(f"create table if not exists quarantine.{table.name} ({', '.join(columns)})")
     con.execute(
         """
         create table if not exists meta.load_history (
@@ -61,6 +97,172 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _typed(type_: str, text: str) -> str:
+    """Text -> contract type, null when it does not parse. Integers must be written as integers: DuckDB would
+    round '1.5' to 2, silently changing a quantity."""
+    if type_ in ("INTEGER", "BIGINT"):
+        return f"case when regexp_full_match(trim({text}), '[+-]?[0-9]+') then try_cast(trim({text}) as {type_}) end"
+    return f"try_cast({text} as {type_})"
+
+
+def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
+    """One row per incoming row: its typed values, its landed (text) values and the first rule it breaks."""
+    columns = table.column_names
+    landed = ",\n".join(f"cast(incoming.{_q(c)} as varchar) as {_q(c)}" for c in columns)
+    typed = ",\n".join(f"{_typed(c.type, 'landed.' + _q(c.name))} as {_q(c.name)}" for c in table.columns)
+    default_source = "$source || ':' || coalesce(cast(incoming._partition_date as varchar), '?')"
+    row_source = f"coalesce(cast(incoming._source as varchar), {default_source})" if has_source else default_source
+    all_landed = ", ".join(f"landed.{_q(c)}" for c in columns)
+    key_join = " and ".join(f"existing.{_q(k)} = typed.{_q(k)}" for k in table.key)
+    same_values = " and ".join(f"existing.{_q(c)} is not distinct from typed.{_q(c)}" for c in columns)
+    references = REFERENCES.get(table.name, ())
+    ref_flags = ",\n".join(
+        f"typed.{_q(r.column)} in (select {_q(r.key)} from raw.{r.table}) as {_q('has_' + r.column)}"
+        for r in references
+    )
+    rules = rules_for(table)
+    reason = "case\n" + "\n".join(f"when {rule.condition} then '{rule.name}'" for rule in rules) + "\nend"
+    return f"""
+        with landed as (
+            select
+                incoming._row,
+                {landed},
+                cast(incoming._partition_date as varchar) as _partition_date,
+                {row_source} as _source
+            from incoming
+        ),
+        typed as (
+            select
+                landed._row,
+                {typed},
+                try_cast(landed._partition_date as date) as _partition_date
+            from landed
+        ),
+        in_raw as (
+            select typed._row
+            from typed
+            semi join raw.{table.name} as existing on {key_join} and {same_values}
+        ),
+        copies as (
+            select
+                landed._row,
+                row_number() over (partition by {all_landed} order by landed._row) as copy_number,
+                landed._row in (select _row from in_raw) as is_in_raw
+            from landed
+        ),
+        refs as (
+            select
+                typed._row{"," if references else ""}
+                {ref_flags}
+            from typed
+        )
+        select
+            landed._row,
+            {reason} as _rule,
+            landed._source,
+            typed._partition_date
+        from landed
+        join typed using (_row)
+        join copies using (_row)
+        join refs using (_row)
+    """
+
+
+def _insert_checked(
+    con: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    incoming: pa.Table,
+    first_day: dt.date,
+    last_day: dt.date,
+    load_id: str,
+    source: str,
+) -> tuple[int, int]:
+    """Run the rules over `incoming` and insert each row into raw or quarantine; return (loaded, quarantined)."""
+    has_source = "_source" in incoming.column_names
+    incoming = incoming.select([*table.column_names, "_partition_date", *(["_source"] if has_source else [])])
+    incoming = incoming.append_column("_row", pa.array(range(incoming.num_rows), pa.int64()))
+    con.register("incoming", incoming)
+    try:
+        con.execute(
+            f"create or replace temp table checked_rows as {_checked_rows_sql(table, has_source)}",
+            {"first_day": first_day, "last_day": last_day, "source": source},
+        )
+        typed = ", ".join(_typed(c.type, f"cast(incoming.{_q(c.name)} as varchar)") for c in table.columns)
+        con.execute(
+            f"""
+            insert into raw.{table.name}
+            select {typed}, checked_rows._partition_date, $load_id, checked_rows._source, current_timestamp
+            from checked_rows
+            join incoming using (_row)
+            where checked_rows._rule is null
+            order by checked_rows._row
+            """,
+            {"load_id": load_id},
+        )
+        landed = ", ".join(f"cast(incoming.{_q(c)} as varchar)" for c in table.column_names)
+        con.execute(
+            f"""
+            insert into quarantine.{table.name}
+            select {landed}, checked_rows._rule, checked_rows._source, checked_rows._partition_date, $load_id,
+                current_timestamp
+            from checked_rows
+            join incoming using (_row)
+            where checked_rows._rule is not null
+            order by checked_rows._row
+            """,
+            {"load_id": load_id},
+        )
+        quarantined = con.execute("select count(*) from checked_rows where _rule is not null").fetchone()[0]
+        con.execute("drop table checked_rows")
+    finally:
+        con.unregister("incoming")
+    return incoming.num_rows - quarantined, quarantined
+
+
+def _recheck_dependents(con: duckdb.DuckDBPyConnection, loaded: str, load_id: str, source: str) -> None:
+    """Re-run the rules on this load's rows quarantined for a reference to `loaded` (e.g. "unknown customer"
+    when orders were loaded before customers): rows whose parent has now arrived move to raw, the rest stay."""
+    for name, references in REFERENCES.items():
+        rules = [r.rule for r in references if r.table == loaded]
+        if not rules:
+            continue
+        table = RAW_TABLES[name]
+        where = "_load_id = $load_id and _rule in (select unnest($rules))"
+        waiting = con.sql(
+            f"select * exclude (_rule, _load_id, _quarantined_at) from quarantine.{name} where {where}",
+            params={"load_id": load_id, "rules": rules},
+        ).to_arrow_table()
+        if waiting.num_rows == 0:
+            continue
+        first_day, last_day = con.execute(
+            "select first_day, last_day from meta.load_history where load_id = $load_id and table_name = $name",
+            {"load_id": load_id, "name": name},
+        ).fetchone()
+        con.execute(f"delete from quarantine.{name} where {where}", {"load_id": load_id, "rules": rules})
+        released, _ = _insert_checked(con, table, waiting, first_day, last_day, load_id, source)
+        con.execute(
+            """
+            update meta.load_history
+            set rows_loaded = rows_loaded + $released, rows_quarantined = rows_quarantined - $released
+            where load_id = $load_id and table_name = $name
+            """,
+            {"released": released, "load_id": load_id, "name": name},
+        )
+        if released:
+            _recheck_dependents(con, name, load_id, source)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, name: str, load_id: str) -> tuple[int, int]:
+    return con.execute(
+        f"""
+        select
+            (select count(*) from raw.{name} where _load_id = $load_id),
+            (select count(*) from quarantine.{name} where _load_id = $load_id)
+        """,
+        {"load_id": load_id},
+    ).fetchone()
+
+
 def load_table(
     con: duckdb.DuckDBPyConnection,
     table: RawTable,
@@ -70,48 +272,42 @@ def load_table(
     load_id: str,
     source: str,
 ) -> LoadStats:
-    """Replace the partition days [first_day, last_day] of raw.<table> with `data` in one transaction."""
+    """Replace the partition days [first_day, last_day] of raw.<table> and quarantine.<table> with `data`.
+
+    `data` holds the contract columns, typed or all text (a CSV read as varchar), plus `_partition_date` and
+    optionally `_source` (e.g. "orders/2024-01-05.csv:17"). One transaction: a killed load leaves the previous
+    rows. Raises ValueError (one line) when a contract column is missing; extra columns are ignored. Load the
+    dimensions first (load_order); a dimension loaded later in the same load releases the rows that waited for it.
+    """
     missing = [c for c in table.column_names + ["_partition_date"] if c not in data.column_names]
     if missing:
         raise ValueError(f"source {source!r} delivered raw.{table.name} without column(s) {', '.join(missing)}")
-    con.register("incoming", data)
-    casts = ",\n".join(f"cast({c.name} as {c.type}) as {c.name}" for c in table.columns)
-    row_source = "coalesce(_source, ?)" if "_source" in data.column_names else "?"
     try:
         con.execute("begin transaction")
-        con.execute(
-            f"delete from raw.{table.name} where _partition_date between ? and ?", [first_day, last_day]
-        )
-        con.execute(
-            f"""
-            insert into raw.{table.name}
-            select
-                {casts},
-                cast(_partition_date as date),
-                ?,
-                {row_source},
-                current_timestamp
-            from incoming
-            where cast(_partition_date as date) between ? and ?
-            """,
-            [load_id, source, first_day, last_day],
-        )
+        for schema in ("raw", "quarantine"):
+            con.execute(
+                f"delete from {schema}.{table.name} where _partition_date between $first_day and $last_day",
+                {"first_day": first_day, "last_day": last_day},
+            )
+        _insert_checked(con, table, data, first_day, last_day, load_id, source)
+        pause_point("load")
         rows_in = data.num_rows
-        rows_loaded = con.execute(
-            f"select count(*) from raw.{table.name} where _load_id = ?", [load_id]
-        ).fetchone()[0]
-        stats = LoadStats(table.name, load_id, rows_in, rows_loaded, rows_in - rows_loaded)
+        rows_loaded, rows_quarantined = _counts(con, table.name, load_id)
+        if rows_in != rows_loaded + rows_quarantined:
+            raise RowAccountingError(
+                f"raw.{table.name} load {load_id}: {rows_in} rows in but {rows_loaded} loaded + "
+                f"{rows_quarantined} quarantined"
+            )
         con.execute(
             "insert into meta.load_history values (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-            [load_id, table.name, first_day, last_day, source, rows_in, rows_loaded, stats.rows_quarantined],
+            [load_id, table.name, first_day, last_day, source, rows_in, rows_loaded, rows_quarantined],
         )
+        _recheck_dependents(con, table.name, load_id, source)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    finally:
-        con.unregister("incoming")
-    return stats
+    return LoadStats(table.name, load_id, rows_in, rows_loaded, rows_quarantined)
 
 
 def write_run_context(con: duckdb.DuckDBPyConnection, as_of: dt.date, source: str) -> None:

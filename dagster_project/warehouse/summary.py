@@ -29,6 +29,7 @@ def print_summary(result: Any, settings: Settings, seconds: float) -> int:
             con.close()
         lines.append(f"published {len(rows)} marts (publish id {publish_id}):")
         lines += [f"  {name:<42} {count:>12,} rows" for name, count in rows]
+    lines += quarantine_lines(settings)
     lines.append(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
     for evaluation in failed[:20]:
         label = evaluation.asset_key.to_user_string() + " · " + evaluation.check_name
@@ -51,6 +52,37 @@ def print_summary(result: Any, settings: Settings, seconds: float) -> int:
         lines.append(f"BUILD FAILED — nothing was published; {settings.serving_db} is unchanged")
     print("\n".join(lines), flush=True)
     return 0 if result.success else 1
+
+
+def quarantine_lines(settings: Settings) -> list[str]:
+    """Rows of this build's latest loads that went to quarantine, per table (nothing is dropped silently)."""
+    if not settings.build_db.exists():
+        return []
+    try:
+        con = duckdb.connect(str(settings.build_db), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        rows = con.execute(
+            """
+            select table_name, rows_in, rows_loaded, rows_quarantined
+            from meta.load_history
+            qualify row_number() over (partition by table_name order by loaded_at desc) = 1
+            order by table_name
+            """
+        ).fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+    rows_in = sum(r[1] for r in rows)
+    quarantined = [(name, q) for name, _, _, q in rows if q]
+    line = f"loaded {sum(r[2] for r in rows):,} of {rows_in:,} rows; quarantined {sum(q for _, q in quarantined):,}"
+    if quarantined:
+        line += (
+            " (" + ", ".join(f"{name} {q:,}" for name, q in quarantined) + f") → quarantine.* in {settings.build_db}"
+        )
+    return [line]
 
 
 def _is_dbt_error(line: str) -> bool:

@@ -1,14 +1,152 @@
-"""GX gates as blocking Dagster asset checks: a failing gate stops the publish asset in the same run."""
+"""The quality gates as blocking Dagster asset checks (gates in dagster_project/quality/gates.py).
+
+Raw gates sit on the raw assets, so a bad load stops dbt; mart gates sit on the marts, so a bad mart stops the
+publish. A failed check's metadata 'failure' names the gate, the expectation, the failing count and samples; the
+CLI summary prints it.
+"""
+
+import time
 
 import dagster as dg
 import duckdb
 
+from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.quality import gx_runner
-from dagster_project.quality.gates import GATES, Gate
+from dagster_project.quality.gates import MART_GATES, RAW_GATES, Gate, max_event_at
+from dagster_project.settings import load_settings
+from dagster_project.sources.contract import TABLE_NAMES
+
+RAW_CHECKS = ("row_accounting", "quarantine_tolerance", "gx_raw")
 
 
-def _gate_check(gate: Gate) -> dg.AssetChecksDefinition:
+def _raw_check_specs() -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(
+            name=check if check != "gx_raw" else f"gx_raw_{table}",
+            asset=dg.AssetKey(["raw", table]),
+            blocking=True,
+            description={
+                "row_accounting": "rows in = rows loaded + rows quarantined for the latest load (meta.load_history "
+                "agrees with raw and quarantine)",
+                "quarantine_tolerance": "quarantined share of the latest load <= QUARANTINE_TOLERANCE",
+                "gx_raw": f"GX suite expectations/gx/expectations/raw_{table}.json on a per-day profile of the load",
+            }[check],
+        )
+        for table in TABLE_NAMES
+        for check in RAW_CHECKS
+    ]
+
+
+def _latest_load(con: duckdb.DuckDBPyConnection, table: str) -> tuple | None:
+    return con.execute(
+        """
+        select load_id, last_day, rows_in, rows_loaded, rows_quarantined
+        from meta.load_history
+        where table_name = $table
+        order by loaded_at desc
+        limit 1
+        """,
+        {"table": table},
+    ).fetchone()
+
+
+def row_accounting(con: duckdb.DuckDBPyConnection, table: str, load: tuple) -> tuple[bool, str, dict]:
+    load_id, _, rows_in, rows_loaded, rows_quarantined = load
+    in_raw, in_quarantine = con.execute(
+        f"""
+        select
+            (select count(*) from raw.{table} where _load_id = $load_id),
+            (select count(*) from quarantine.{table} where _load_id = $load_id)
+        """,
+        {"load_id": load_id},
+    ).fetchone()
+    passed = rows_in == rows_loaded + rows_quarantined and (in_raw, in_quarantine) == (rows_loaded, rows_quarantined)
+    message = (
+        ""
+        if passed
+        else f"gate row_accounting failed on raw.{table} load {load_id}: {rows_in} rows in, "
+        f"{rows_loaded} loaded + {rows_quarantined} quarantined recorded, {in_raw} in raw + {in_quarantine} in "
+        f"quarantine found ({rows_in - in_raw - in_quarantine} unaccounted)"
+    )
+    return passed, message, {"rows_in": rows_in, "rows_loaded": in_raw, "rows_quarantined": in_quarantine}
+
+
+def quarantine_tolerance(
+    con: duckdb.DuckDBPyConnection, table: str, load: tuple, tolerance: float
+) -> tuple[bool, str, dict]:
+    load_id, _, rows_in, _, rows_quarantined = load
+    share = rows_quarantined / rows_in if rows_in else 0.0
+    passed = share <= tolerance
+    message = ""
+    if not passed:
+        rules = con.execute(
+            f"""
+            select _rule, count(*) as rows, min(_source) as example
+            from quarantine.{table}
+            where _load_id = $load_id
+            group by _rule
+            order by rows desc, _rule
+            """,
+            {"load_id": load_id},
+        ).fetchall()
+        detail = ", ".join(f"{rule} {rows} (e.g. {example})" for rule, rows, example in rules[:6])
+        message = (
+            f"gate quarantine_tolerance failed on raw.{table}: expectation quarantined share <= {tolerance:.1%} "
+            f"(QUARANTINE_TOLERANCE), got {rows_quarantined} of {rows_in} rows ({share:.1%}) in "
+            f"quarantine.{table}, load {load_id}: {detail}"
+        )
+    return passed, message, {"rows_quarantined": rows_quarantined, "quarantined_share": round(share, 6)}
+
+
+def _gx(con: duckdb.DuckDBPyConnection, gate: Gate, params: dict, suite_params: dict) -> tuple[bool, str, dict]:
+    frame = con.execute(gate.query, params).df()
+    result = gx_runner.run_checkpoint(gate.name, frame, {k: suite_params[k] for k in gate.parameters})
+    return (
+        result.success,
+        "" if result.success else result.message(),
+        {"rows_validated": len(frame), "expectations": result.evaluated, "failed_expectations": len(result.failures)},
+    )
+
+
+@dg.multi_asset_check(
+    specs=_raw_check_specs(),
+    can_subset=True,
+    description="Raw gates on the latest load of each raw table: row accounting, quarantine tolerance, GX suite.",
+)
+def raw_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    tolerance = load_settings().quarantine_tolerance
+    gates = {gate.asset_key[1]: gate for gate in RAW_GATES}
+    started = time.perf_counter()
+    with duckdb.connect(str(warehouse.settings().build_db), read_only=True) as con:
+        for spec in context.selected_asset_check_keys:
+            table = spec.asset_key.path[-1]
+            load = _latest_load(con, table)
+            if load is None:
+                passed, message, metadata = False, f"gate {spec.name} failed: raw.{table} was never loaded", {}
+            elif spec.name == "row_accounting":
+                passed, message, metadata = row_accounting(con, table, load)
+            elif spec.name == "quarantine_tolerance":
+                passed, message, metadata = quarantine_tolerance(con, table, load, tolerance)
+            else:
+                passed, message, metadata = _gx(
+                    con,
+                    gates[table],
+                    {"load_id": load[0]},
+                    {"max_event_at": max_event_at(load[1]), "quarantine_tolerance": tolerance},
+                )
+            if not passed:
+                context.log.error(message)
+            yield dg.AssetCheckResult(
+                asset_key=spec.asset_key,
+                check_name=spec.name,
+                passed=passed,
+                metadata={**metadata, "load_id": load[0] if load else "", "failure": message},
+            )
+    context.log.info(f"raw gates: {time.perf_counter() - started:.1f}s")
+
+
+def _mart_check(gate: Gate) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(list(gate.asset_key)),
         name=f"gx_{gate.name}",
@@ -17,21 +155,14 @@ def _gate_check(gate: Gate) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with duckdb.connect(str(warehouse.settings().build_db), read_only=True) as con:
-            frame = con.execute(gate.query).df()
-        result = gx_runner.run_checkpoint(gate.name, frame)
-        if not result.success:
-            context.log.error(result.message())
-        return dg.AssetCheckResult(
-            passed=result.success,
-            metadata={
-                "rows_validated": len(frame),
-                "expectations": result.evaluated,
-                "failed_expectations": len(result.failures),
-                "failure": result.message() if not result.success else "",
-            },
-        )
+            passed, message, metadata = _gx(con, gate, {}, {})
+        if not passed:
+            context.log.error(message)
+        return dg.AssetCheckResult(passed=passed, metadata={**metadata, "failure": message})
 
     return _check
 
 
-gx_checks = [_gate_check(gate) for gate in GATES]
+_DBT_KEYS = {spec.key for spec in dbt_models.specs}
+# a mart not built yet (or renamed) has no gate rather than a broken definition
+gx_checks = [raw_gates] + [_mart_check(gate) for gate in MART_GATES if dg.AssetKey(list(gate.asset_key)) in _DBT_KEYS]

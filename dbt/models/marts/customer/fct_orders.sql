@@ -1,7 +1,66 @@
--- One row per order, with the buyer's order sequence among paid orders.
-with orders as (
+-- One row per order (all statuses), with the buyer's sequence among paid orders.
+-- Incremental: each run rebuilds every order of the customers touched (an order or order line with a
+-- partition day) in the last var('incremental_lookback_days') days, so the per-customer sequence and
+-- previous-order columns come out exactly as a full rebuild would.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        on_schema_change='fail'
+    )
+}}
+
+with all_orders as (
 
     select * from {{ ref('stg_shop__orders') }}
+    where customer_id is not null
+
+),
+
+{% if is_incremental() %}
+touched_customers as (
+
+    select distinct customer_id
+    from all_orders
+    where partition_date >= {{ as_of_date() }} - {{ var('incremental_lookback_days') }}
+
+    union
+
+    select distinct all_orders.customer_id
+    from {{ ref('stg_shop__order_items') }} as order_items
+    inner join all_orders on order_items.order_id = all_orders.order_id
+    where order_items.partition_date >= {{ as_of_date() }} - {{ var('incremental_lookback_days') }}
+
+),
+
+orders as (
+
+    select all_orders.*
+    from all_orders
+    semi join touched_customers on all_orders.customer_id = touched_customers.customer_id
+
+),
+{% else %}
+orders as (
+
+    select * from all_orders
+
+),
+{% endif %}
+
+order_lines as (
+
+    select
+        order_items.order_id,
+        order_items.line_number,
+        order_items.quantity,
+        order_items.paid_unit_price < order_items.list_unit_price as is_discounted,
+        order_items.quantity * order_items.paid_unit_price as line_net_amount,
+        products.category
+    from {{ ref('stg_shop__order_items') }} as order_items
+    semi join orders on order_items.order_id = orders.order_id
+    left join {{ ref('stg_shop__products') }} as products on order_items.sku = products.sku
 
 ),
 
@@ -10,8 +69,11 @@ items as (
     select
         order_id,
         count(*) as items_count,
-        sum(quantity) as units_count
-    from {{ ref('stg_shop__order_items') }}
+        sum(quantity) as units_count,
+        count(*) filter (where is_discounted) as discounted_items_count,
+        -- the order's main category: the line with the most value (then the first line)
+        arg_max(category, (line_net_amount, -line_number)) as main_category
+    from order_lines
     group by order_id
 
 ),
@@ -20,10 +82,11 @@ paid_sequence as (
 
     select
         order_id,
-        row_number() over (partition by customer_id order by ordered_at, order_id) as customer_order_number,
-        lag(ordered_date) over (partition by customer_id order by ordered_at, order_id) as previous_order_date
+        row_number() over customer_orders as customer_order_number,
+        lag(ordered_date) over customer_orders as previous_order_date
     from orders
     where status = 'paid'
+    window customer_orders as (partition by customer_id order by ordered_at, order_id)
 
 )
 
@@ -38,9 +101,11 @@ select
     orders.status = 'paid' as is_paid,
     paid_sequence.customer_order_number,
     coalesce(paid_sequence.customer_order_number = 1, false) as is_first_order,
-    orders.ordered_date - paid_sequence.previous_order_date as days_since_previous_order,
-    coalesce(items.items_count, 0) as items_count,
-    coalesce(items.units_count, 0) as units_count,
+    cast(orders.ordered_date - paid_sequence.previous_order_date as integer) as days_since_previous_order,
+    cast(coalesce(items.items_count, 0) as integer) as items_count,
+    cast(coalesce(items.units_count, 0) as integer) as units_count,
+    cast(coalesce(items.discounted_items_count, 0) as integer) as discounted_items_count,
+    items.main_category,
     orders.gross_amount,
     orders.discount_amount,
     orders.net_amount

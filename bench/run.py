@@ -1,0 +1,403 @@
+"""`make bench`: full build, daily run, gates, start-up and ingest per dataset, beside the DuckDB floor and pandas.
+
+    make bench BENCH_DATASETS=sim-1,tpch-sf1 BENCH_RUNS=3
+    python -m bench.run --datasets sim-1 --runs 1 --out bench/results   (what the CI smoke runs)
+
+Every figure is measured in a subprocess (wall time, peak RSS of the process tree); each run starts from a fresh
+DATA_DIR. The floor and pandas read the same raw rows the pipeline loaded (the build DB's `raw` schema exported
+to Parquet). Times are reported only for datasets where pipeline, floor and pandas agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from bench import compare, measure, tpch
+from dagster_project.settings import REPO_ROOT
+from dagster_project.sources.contract import RAW_TABLES
+
+PY = sys.executable
+SIM_AS_OF = dt.date(2026, 6, 30)  # same world as the test suite
+METRICS = ("pipeline_full_s", "daily_s", "gates_s", "startup_s", "floor_s", "pandas_s", "peak_rss_mb")
+EXTRA = (
+    "daily_peak_rss_mb",
+    "gates_dbt_test_s",
+    "gates_gx_s",
+    "floor_peak_rss_mb",
+    "pandas_peak_rss_mb",
+    "ingest_rows_per_s",
+    "ingest_fetch_s",
+    "ingest_load_s",
+    "startup_interpreter_s",
+    "startup_definitions_s",
+    "startup_dbt_parse_s",
+    "startup_dbt_parse_full_s",
+    "startup_gx_s",
+    "startup_executor_s",
+)
+STARTUP_PARTS = ("interpreter", "definitions", "dbt_parse", "gx", "executor")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    kind: str  # "sim" or "tpch"
+    size: float  # SCALE or TPC-H scale factor
+
+    @property
+    def as_of(self) -> dt.date:
+        return SIM_AS_OF if self.kind == "sim" else tpch.AS_OF
+
+
+DATASETS = {
+    d.name: d
+    for d in (
+        Dataset("sim-1", "sim", 1),
+        Dataset("sim-10", "sim", 10),
+        Dataset("sim-50", "sim", 50),
+        Dataset("tpch-sf1", "tpch", 1),
+        Dataset("tpch-sf10", "tpch", 10),
+    )
+}
+
+
+def dataset(name: str) -> Dataset:
+    """One of DATASETS, or any `sim-<SCALE>` (e.g. sim-0.1 for the CI smoke) / `tpch-sf<N>`."""
+    if name in DATASETS:
+        return DATASETS[name]
+    for prefix, kind in (("sim-", "sim"), ("tpch-sf", "tpch")):
+        if name.startswith(prefix):
+            try:
+                size = float(name.removeprefix(prefix))
+            except ValueError:
+                break
+            if size > 0 and (kind == "sim" or size == int(size)):
+                return Dataset(name, kind, int(size) if size == int(size) else size)
+    raise ValueError(name)
+
+
+def files_source_ready() -> bool:
+    return (REPO_ROOT / "dagster_project" / "sources" / "files.py").exists()
+
+
+def daily_command_ready() -> bool:
+    return 'command in ("daily"' in (REPO_ROOT / "dagster_project" / "cli.py").read_text()
+
+
+def machine() -> dict:
+    def sh(*args: str) -> str:
+        try:
+            return subprocess.run(args, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            return ""
+
+    lscpu = {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in sh("lscpu").splitlines())}
+    return {
+        "nproc": sh("nproc"),
+        "cpu": lscpu.get("Model name", platform.processor()),
+        "memory": sh("free", "-h").splitlines()[1].split()[1] if sh("free", "-h") else "",
+        "free_h": sh("free", "-h"),
+        "load_at_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+    }
+
+
+class Bench:
+    def __init__(self, work: Path, runs: int, pandas_mem_gb: float) -> None:
+        self.work = work
+        self.runs = runs
+        self.pandas_mem_gb = pandas_mem_gb
+        self.home = work / "dagster_home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", self.home / "dagster.yaml")
+        self.target = work / "dbt_target"  # the gates' and start-up's own dbt target, not the checkout's
+
+    def env(self, dataset: Dataset, data_dir: Path, as_of: dt.date) -> dict[str, str]:
+        env = {
+            "AS_OF": as_of.isoformat(),
+            "DATA_DIR": str(data_dir),
+            "DAGSTER_HOME": str(self.home),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DAGSTER_DISABLE_TELEMETRY": "1",
+            "GX_ANALYTICS_ENABLED": "false",
+            "DIRTY": "0",
+            "SIM_START": "",
+            "DATE": "",
+            "FROM": "",
+            "TO": "",
+        }
+        if dataset.kind == "sim":
+            env.update(SOURCE="simulator", SCALE=str(dataset.size))
+        else:
+            env.update(SOURCE="files", LANDING_DIR=str(self.landing(dataset)))
+        return env
+
+    # --- datasets ------------------------------------------------------------------------------------------
+    def mapped(self, dataset: Dataset) -> Path:
+        return self.work / dataset.name / "mapped"
+
+    def landing(self, dataset: Dataset) -> Path:
+        return self.work / dataset.name / "landing"
+
+    def prepare(self, dataset: Dataset) -> dict:
+        """Untimed set-up: TPC-H generation and mapping onto the raw contract (cached between bench runs)."""
+        if dataset.kind != "tpch":
+            return {}
+        started = time.perf_counter()
+        raw_tpch = tpch.generate(int(dataset.size), self.work / "tpch" / f"sf{int(dataset.size)}")
+        mapped = self.mapped(dataset)
+        if not (mapped / ".complete").exists():
+            counts = tpch.map_to_raw(raw_tpch, mapped)
+            (mapped / "counts.json").write_text(json.dumps(counts))
+            (mapped / ".complete").write_text("ok")
+        counts = json.loads((mapped / "counts.json").read_text())
+        if files_source_ready():
+            landing = self.landing(dataset)
+            if not (landing / ".complete").exists():
+                shutil.rmtree(landing, ignore_errors=True)
+                tpch.write_landing(mapped, landing)
+                (landing / ".complete").write_text("ok")
+        return {"raw_rows": counts, "prepare_s": time.perf_counter() - started}
+
+    # --- one run -------------------------------------------------------------------------------------------
+    def full_build(self, dataset: Dataset, data_dir: Path) -> tuple[measure.Measured, str]:
+        if dataset.kind == "tpch" and not files_source_ready():
+            args = [PY, "-m", "bench.direct", str(self.mapped(dataset))]
+            mode = "direct: mapped raw tables loaded with warehouse.raw.load_table, then the build job minus ingest"
+        else:
+            args = [PY, "-m", "dagster_project.cli", "build"]
+            mode = "python -m dagster_project.cli build"
+        return measure.run(args, env=self.env(dataset, data_dir, dataset.as_of), cwd=REPO_ROOT), mode
+
+    def run_once(self, dataset: Dataset, index: int) -> dict:
+        run_dir = self.work / dataset.name / f"run-{index}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        data_dir = run_dir / "data"
+        out: dict = {}
+        full, out["pipeline_mode"] = self.full_build(dataset, data_dir)
+        (run_dir / "full_build.log").write_text(full.stdout + full.stderr)
+        if full.returncode != 0:
+            raise SystemExit(f"error: full build of {dataset.name} failed:\n{(full.stdout + full.stderr)[-3000:]}")
+        out["pipeline_full_s"], out["peak_rss_mb"] = full.wall_s, full.peak_rss_mb
+        build_db = data_dir / "build" / "warehouse.duckdb"
+        serving_db = data_dir / "serving" / "warehouse.duckdb"
+
+        # baselines read the raw rows the pipeline loaded
+        raw_dir = run_dir / "raw_parquet"
+        export_raw(build_db, raw_dir)
+        floor = measure.run(
+            [PY, "-m", "bench.baselines.floor", str(raw_dir), dataset.as_of.isoformat(), str(run_dir / "floor")],
+            cwd=REPO_ROOT,
+        )
+        if floor.returncode != 0:
+            raise SystemExit(f"error: floor baseline failed on {dataset.name}:\n{floor.stderr[-2000:]}")
+        out["floor_s"], out["floor_peak_rss_mb"] = floor.wall_s, floor.peak_rss_mb
+        pandas_run = measure.run(
+            [PY, "-m", "bench.baselines.pandas_rfm", str(raw_dir), dataset.as_of.isoformat(), str(run_dir / "pandas")],
+            cwd=REPO_ROOT,
+            preexec_fn=self._limit_memory,
+        )
+        pandas_ok = pandas_run.returncode == 0
+        out["pandas_s"] = pandas_run.wall_s if pandas_ok else None
+        out["pandas_peak_rss_mb"] = pandas_run.peak_rss_mb
+        if not pandas_ok:
+            tail = pandas_run.json_tail().get("error") or (pandas_run.stderr.strip().splitlines() or ["?"])[-1]
+            out["pandas_null_reason"] = f"{tail} (address space limited to {self.pandas_mem_gb:g} GB)"
+        out["agreement"] = compare.agree(run_dir / "floor", run_dir / "pandas" if pandas_ok else None, serving_db)
+
+        # the gates alone, on the built database
+        gates = measure.run([PY, "-m", "bench.gates"], env=self.env(dataset, data_dir, dataset.as_of), cwd=REPO_ROOT)
+        (run_dir / "gates.log").write_text(gates.stdout + gates.stderr)
+        split = gates.json_tail()
+        out["gates_s"] = gates.wall_s
+        out["gates_dbt_test_s"], out["gates_gx_s"] = split.get("dbt_test_s"), split.get("gx_s")
+        out["gates_checks"] = split.get("checks")
+        out["gates_ok"] = bool(split.get("dbt_test_ok") and split.get("gx_ok"))
+        if not out["gates_ok"]:
+            failed = split.get("dbt_test_failed", []) + split.get("gx_failed", [])
+            out["gates_output"] = f"failed: {failed}" if split else gates.stderr[-600:]
+
+        # one daily incremental run on top of the full build
+        if daily_command_ready():
+            day = dataset.as_of + dt.timedelta(days=1)
+            daily = measure.run(
+                [PY, "-m", "dagster_project.cli", "daily"],
+                env={**self.env(dataset, data_dir, day), "DATE": day.isoformat()},
+                cwd=REPO_ROOT,
+            )
+            (run_dir / "daily.log").write_text(daily.stdout + daily.stderr)
+            if daily.returncode == 0:
+                out["daily_s"], out["daily_peak_rss_mb"] = daily.wall_s, daily.peak_rss_mb
+            else:
+                out["daily_s"] = None
+                out["daily_null_reason"] = "cli daily failed: " + (daily.stdout + daily.stderr).strip()[-300:]
+        else:
+            out["daily_s"] = None
+            out["daily_null_reason"] = "`python -m dagster_project.cli daily` does not exist in this checkout yet"
+
+        out.update(self.startup())
+        out.update(self.ingest(dataset, run_dir))
+        shutil.rmtree(raw_dir, ignore_errors=True)
+        return out
+
+    def _limit_memory(self) -> None:
+        limit = int(self.pandas_mem_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    def startup(self) -> dict:
+        if not (self.target / "manifest.json").exists():  # warm partial parse, as a real build has
+            subprocess.run([PY, "-m", "bench.startup", "dbt_parse", str(self.target)], cwd=REPO_ROOT, check=True)
+        out = {}
+        bare = measure.run([PY, "-c", "pass"])
+        out["startup_interpreter_s"] = bare.wall_s
+        for part in ("definitions", "dbt_parse", "dbt_parse_full", "gx", "executor"):
+            target = str(self.target if part == "dbt_parse" else self.work / "dbt_target_full")
+            done = measure.run([PY, "-m", "bench.startup", part, target], cwd=REPO_ROOT)
+            if done.returncode != 0:
+                raise SystemExit(f"error: start-up component {part} failed:\n{done.stderr[-2000:]}")
+            out[f"startup_{part}_s"] = done.json_tail()["s"]
+        out["startup_s"] = sum(out[f"startup_{p}_s"] for p in STARTUP_PARTS)
+        return out
+
+    def ingest(self, dataset: Dataset, run_dir: Path) -> dict:
+        if dataset.kind == "sim":
+            args = [PY, "-m", "bench.ingest", "sim", str(dataset.size)]
+        else:
+            args = [PY, "-m", "bench.ingest", "files", str(self.mapped(dataset))]
+        done = measure.run(args + [dataset.as_of.isoformat(), str(run_dir / "ingest.duckdb")], cwd=REPO_ROOT)
+        if done.returncode != 0:
+            raise SystemExit(f"error: ingest measurement failed on {dataset.name}:\n{done.stderr[-2000:]}")
+        result = done.json_tail()
+        return {
+            "ingest_rows": result["rows"],
+            "ingest_rows_per_s": result["rows_per_s"],
+            "ingest_fetch_s": result["fetch_s"],
+            "ingest_load_s": result["load_s"],
+            "ingest_peak_rss_mb": done.peak_rss_mb,
+        }
+
+
+def export_raw(build_db: Path, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        con.execute("set enable_progress_bar = false")
+        for table in RAW_TABLES:
+            con.execute(f"copy raw.{table} to '{out_dir / table}.parquet' (format parquet)")
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Median with min, max and the runs beside it, for every figure; null figures keep their reason."""
+    out: dict = {}
+    for key in METRICS + EXTRA + ("ingest_rows", "ingest_peak_rss_mb"):
+        values = [r.get(key) for r in runs]
+        numbers = [v for v in values if v is not None]
+        if not numbers:
+            reason = next((r.get(key.removesuffix("_s") + "_null_reason") for r in runs), None)
+            out[key] = {"median": None, "runs": values, "reason": reason}
+            continue
+        out[key] = {
+            "median": statistics.median(numbers),
+            "min": min(numbers),
+            "max": max(numbers),
+            "runs": values,
+        }
+    out["agreement"] = [r["agreement"] for r in runs]
+    out["agree"] = all(a["ok"] for a in out["agreement"])
+    out["complete"] = all(a["complete"] for a in out["agreement"])
+    out["gates_ok"] = all(r["gates_ok"] for r in runs)
+    out["pipeline_mode"] = runs[0]["pipeline_mode"]
+    for key in ("pandas_null_reason", "daily_null_reason", "gates_output"):
+        reasons = sorted({r[key] for r in runs if key in r})
+        if reasons:
+            out[key] = reasons
+    median = {k: out[k]["median"] for k in METRICS}
+    if median["pipeline_full_s"] and median["floor_s"]:
+        out["ratio_pipeline_to_floor"] = median["pipeline_full_s"] / median["floor_s"]
+    if median["pipeline_full_s"] and median["pandas_s"]:
+        out["ratio_pandas_to_pipeline"] = median["pandas_s"] / median["pipeline_full_s"]
+    return out
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default=os.environ.get("BENCH_DATASETS") or "sim-1,tpch-sf1")
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS") or 3))
+    parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK") or "/tmp/loyalty-bench"))
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
+    parser.add_argument("--pandas-mem-gb", type=float, default=float(os.environ.get("BENCH_PANDAS_MEM_GB") or 16))
+    args = parser.parse_args(argv)
+    unknown = []
+    for name in args.datasets.split(","):
+        try:
+            dataset(name)
+        except ValueError:
+            unknown.append(name)
+    if unknown:
+        parser.error(f"BENCH_DATASETS has unknown dataset(s) {', '.join(unknown)}: use {', '.join(DATASETS)}")
+    if args.runs < 1:
+        parser.error("BENCH_RUNS must be >= 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    bench = Bench(args.work, args.runs, args.pandas_mem_gb)
+    command = f"make bench BENCH_DATASETS={args.datasets} BENCH_RUNS={args.runs}"
+    results: dict = {
+        "meta": {
+            "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": command,
+            "argv": [sys.executable, "-m", "bench.run", *(argv if argv is not None else sys.argv[1:])],
+            "machine": machine(),
+            "files_source": files_source_ready(),
+            "daily_command": daily_command_ready(),
+        }
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    path = args.out / f"{stamp}.json"
+    status = 0
+    for name in args.datasets.split(","):
+        chosen = dataset(name)
+        print(f"bench: {name}: preparing", flush=True)
+        prepared = bench.prepare(chosen)
+        runs = []
+        for index in range(args.runs):
+            started = time.perf_counter()
+            runs.append(bench.run_once(chosen, index))
+            print(
+                f"bench: {name}: run {index + 1}/{args.runs} done in {time.perf_counter() - started:.0f}s "
+                f"(full build {runs[-1]['pipeline_full_s']:.1f}s)",
+                flush=True,
+            )
+            results[name] = {**summarise(runs), **prepared}  # written after every run: a cut-short bench
+            tmp = path.with_suffix(".json.tmp")  # still leaves what it measured
+            tmp.write_text(json.dumps(results, indent=2, default=str))
+            os.replace(tmp, path)
+        if not results[name]["agree"]:
+            status = 1
+            print(f"bench: {name}: implementations DISAGREE: {results[name]['agreement'][0]['problems']}", flush=True)
+        elif not results[name]["complete"]:
+            print(f"bench: {name}: not fully compared: {results[name]['agreement'][0]['gaps']}", flush=True)
+    print(f"bench: results in {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

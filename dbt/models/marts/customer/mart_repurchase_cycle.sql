@@ -1,0 +1,57 @@
+-- Days between consecutive paid orders of the same customer: percentiles overall, by the repeat order's main
+-- category and by the customer's purchase tier. The overall median is the brand's repurchase cycle used by the
+-- lifecycle and outreach rules (unless var repurchase_cycle_days overrides it).
+with paid_orders as (
+
+    select
+        customer_id,
+        main_category,
+        days_since_previous_order,
+        count(*) over (partition by customer_id) as customer_orders_count
+    from {{ ref('fct_orders') }}
+    where is_paid
+        and ordered_date <= {{ as_of_date() }}
+
+),
+
+repeat_gaps as (
+
+    select
+        days_since_previous_order as gap_days,
+        coalesce(main_category, 'unknown') as category,
+        {{ customer_purchase_tier('customer_orders_count') }} as purchase_tier
+    from paid_orders
+    where days_since_previous_order is not null
+
+),
+
+gaps_by_dimension as (
+
+    select
+        case
+            when grouping(category) = 0 then 'category'
+            when grouping(purchase_tier) = 0 then 'purchase_tier'
+            else 'overall'
+        end as dimension,
+        coalesce(category, purchase_tier, 'all') as dimension_value,
+        count(*) as gaps_count,
+        quantile_cont(gap_days, 0.25) as p25_days,
+        quantile_cont(gap_days, 0.5) as median_days,
+        quantile_cont(gap_days, 0.75) as p75_days,
+        quantile_cont(gap_days, 0.9) as p90_days,
+        avg(gap_days) as mean_days
+    from repeat_gaps
+    group by grouping sets ((), (category), (purchase_tier))
+
+)
+
+select
+    cast(dimension as varchar) as dimension,
+    cast(dimension_value as varchar) as dimension_value,
+    cast(gaps_count as bigint) as gaps_count,
+    cast(p25_days as double) as p25_days,
+    cast(median_days as double) as median_days,
+    cast(p75_days as double) as p75_days,
+    cast(p90_days as double) as p90_days,
+    cast(mean_days as double) as mean_days
+from gaps_by_dimension

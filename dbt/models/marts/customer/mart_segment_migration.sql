@@ -1,0 +1,53 @@
+-- Customers moving between RFM segments from one snapshot to the next. Customers absent from the previous
+-- snapshot (first paid order in between) come from segment '(new)'.
+with customer_rfm as (
+
+    select
+        snapshot_date,
+        customer_id,
+        segment
+    from {{ ref('mart_customer_rfm') }}
+
+),
+
+snapshot_pairs as (
+
+    select
+        snapshot_date as to_snapshot_date,
+        lag(snapshot_date) over (order by snapshot_date) as from_snapshot_date
+    from (select distinct snapshot_date from customer_rfm)
+
+),
+
+moves as (
+
+    select
+        snapshot_pairs.from_snapshot_date,
+        snapshot_pairs.to_snapshot_date,
+        coalesce(previous_rfm.segment, '(new)') as from_segment,
+        current_rfm.segment as to_segment
+    from snapshot_pairs
+    inner join customer_rfm as current_rfm on snapshot_pairs.to_snapshot_date = current_rfm.snapshot_date
+    left join customer_rfm as previous_rfm
+        on snapshot_pairs.from_snapshot_date = previous_rfm.snapshot_date
+        and current_rfm.customer_id = previous_rfm.customer_id
+    where snapshot_pairs.from_snapshot_date is not null
+
+)
+
+select
+    from_snapshot_date,
+    to_snapshot_date,
+    from_segment,
+    to_segment,
+    from_segment = to_segment as is_same_segment,
+    cast(count(*) as bigint) as customers,
+    cast(count(*) as double) / sum(count(*)) over (
+        partition by to_snapshot_date, from_segment
+    ) as from_segment_share_rate
+from moves
+group by
+    from_snapshot_date,
+    to_snapshot_date,
+    from_segment,
+    to_segment

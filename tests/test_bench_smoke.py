@@ -1,0 +1,61 @@
+"""CI smoke of the benchmark suite: the smallest simulator world, one run, through the real harness.
+
+It checks that `python -m bench.run` still runs end to end and writes the result shape BENCHMARKS.md is built
+from, and that the pipeline, the DuckDB floor and pandas agree. The numbers themselves come from `make bench`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+REQUIRED = ("pipeline_full_s", "daily_s", "gates_s", "startup_s", "floor_s", "pandas_s", "peak_rss_mb")
+
+
+def test_bench_smoke_writes_results_and_the_three_implementations_agree(tmp_path):
+    out = tmp_path / "results"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--datasets",
+            "sim-0.1",
+            "--runs",
+            "1",
+            "--work",
+            str(tmp_path / "work"),
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        env={**os.environ, "BENCH_DATASETS": "", "BENCH_RUNS": ""},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    [path] = list(out.glob("*.json"))
+    results = json.loads(path.read_text())
+    assert results["meta"]["machine"]["nproc"]
+    figures = results["sim-0.1"]
+    for key in REQUIRED:
+        assert set(figures[key]) >= {"median", "runs"}, key
+        assert len(figures[key]["runs"]) == 1, key
+        if figures[key]["median"] is None:  # only allowed with a recorded reason (e.g. daily not built yet)
+            assert figures[key].get("reason") or figures.get(key.removesuffix("_s") + "_null_reason"), key
+    for key in ("pipeline_full_s", "gates_s", "startup_s", "floor_s", "pandas_s", "peak_rss_mb"):
+        assert figures[key]["median"] > 0, key
+    [agreement] = figures["agreement"]
+    assert agreement["ok"], agreement["problems"]
+    assert agreement["complete"], agreement["gaps"]  # both marts compared across all three implementations
+    assert agreement["compared"] == ["floor", "pandas", "pipeline", "pipeline scorecard"]
+    assert agreement["customers"] > 0 and agreement["scorecard_rows"] > 0
+    assert figures["gates_ok"]
+    assert figures["ingest_rows_per_s"]["median"] > 0
+    assert figures["ratio_pipeline_to_floor"] > 0

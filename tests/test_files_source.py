@@ -1,0 +1,148 @@
+"""The landing-folder source without Dagster: files → files.fetch → raw.load_table, on tiny hand-made exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.settings import load_settings
+from dagster_project.sources import files
+from dagster_project.sources.contract import RAW_TABLES
+from dagster_project.warehouse import raw
+
+DAY = dt.date(2026, 6, 1)
+CUSTOMERS = (
+    "customer_id,signup_date,birth_year,gender,province,city,acquisition_channel,phone,email\n"
+    "C1,2026-06-01,1990,F,浙江,杭州,tmall,13800000000,a@b.cn\n"
+    "C2,2026-06-01,,M,江苏,南京,jd,,\n"
+)
+
+
+def settings_for(tmp_path: Path):
+    return load_settings(
+        {"SOURCE": "files", "LANDING_DIR": str(tmp_path / "landing"), "DATA_DIR": str(tmp_path / "data")}
+    )
+
+
+def drop(tmp_path: Path, relative: str, content: str | bytes) -> Path:
+    path = tmp_path / "landing" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def load(settings, first: dt.date = DAY, last: dt.date = DAY) -> duckdb.DuckDBPyConnection:
+    """What the raw asset does for the partition days [first, last]; returns a connection to the build DB."""
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.build_db))
+    raw.ensure_schema(con)
+    data = files.fetch(settings, first, last, list(RAW_TABLES), con=con)
+    load_id = raw.new_load_id()
+    for name in raw.load_order(data):
+        raw.load_table(con, RAW_TABLES[name], data[name], first, last, load_id, "files")
+    return con
+
+
+def rows(con, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def test_csv_rows_land_with_file_and_line(tmp_path):
+    drop(tmp_path, "customers/customers-2026-06-01.csv", CUSTOMERS)
+    con = load(settings_for(tmp_path))
+    assert rows(con, "select customer_id, _source from raw.customers order by 1") == [
+        ("C1", "customers/customers-2026-06-01.csv:2"),
+        ("C2", "customers/customers-2026-06-01.csv:3"),
+    ]
+    ((status, rows_in, rows_loaded),) = rows(con, "select status, rows_in, rows_loaded from meta.file_load_summary")
+    assert (status, rows_in, rows_loaded) == ("loaded", 2, 2)
+
+
+def test_identical_redrop_is_a_no_op(tmp_path):
+    path = drop(tmp_path, "customers/customers-2026-06-01.csv", CUSTOMERS)
+    settings = settings_for(tmp_path)
+    load(settings).close()
+    path.write_text(CUSTOMERS, encoding="utf-8")  # dropped again, same bytes
+    con = load(settings)
+    assert rows(con, "select count(*) from raw.customers") == [(2,)]
+    assert rows(con, "select count(*) from meta.file_loads") == [(1,)]
+
+
+def test_same_content_under_another_name_is_recorded_as_duplicate(tmp_path):
+    drop(tmp_path, "customers/customers-2026-06-01.csv", CUSTOMERS)
+    drop(tmp_path, "customers/resent-customers-2026-06-01.csv", CUSTOMERS)
+    con = load(settings_for(tmp_path))
+    assert rows(con, "select count(*) from raw.customers") == [(2,)]
+    assert rows(con, "select status, duplicate_of, rows_in from meta.file_loads where status = 'duplicate'") == [
+        ("duplicate", "customers/customers-2026-06-01.csv", 2)
+    ]
+
+
+def test_corrected_file_replaces_its_earlier_rows(tmp_path):
+    path = drop(tmp_path, "customers/customers-2026-06-01.csv", CUSTOMERS)
+    settings = settings_for(tmp_path)
+    load(settings).close()
+    path.write_text(CUSTOMERS.replace("杭州", "宁波").replace("C2,", "C3,"), encoding="utf-8")
+    con = load(settings)
+    assert rows(con, "select customer_id, city from raw.customers order by 1") == [("C1", "宁波"), ("C3", "南京")]
+    assert rows(con, "select status from meta.file_loads order by loaded_at") == [("loaded",), ("replaced",)]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("utf8-bom", b"\xef\xbb\xbf" + CUSTOMERS.encode("utf-8")),
+        ("gbk", CUSTOMERS.encode("gbk")),
+    ],
+)
+def test_encodings_are_detected(tmp_path, name, content):
+    drop(tmp_path, f"customers/{name}-2026-06-01.csv", content)
+    con = load(settings_for(tmp_path))
+    assert rows(con, "select customer_id, province, city from raw.customers order by 1") == [
+        ("C1", "浙江", "杭州"),
+        ("C2", "江苏", "南京"),
+    ]
+
+
+def test_declared_encoding_and_delimiter(tmp_path):
+    drop(tmp_path, "customers/_format.json", '{"encoding": "gbk", "delimiter": ";"}')
+    drop(tmp_path, "customers/c-2026-06-01.csv", CUSTOMERS.replace(",", ";").encode("gbk"))
+    con = load(settings_for(tmp_path))
+    assert rows(con, "select count(*), min(encoding) from raw.customers, meta.file_loads") == [(2, "gbk")]
+
+
+def test_parquet_and_undated_file_partitioned_by_date_column(tmp_path):
+    drop(tmp_path, "customers/export.csv", CUSTOMERS.replace("C2,2026-06-01", "C2,2026-06-03"))
+    source = tmp_path / "landing" / "customers" / "export.csv"
+    duckdb.sql(f"copy (select * from read_csv('{source}', all_varchar=true)) to '{source.with_suffix('.parquet')}'")
+    source.unlink()
+    settings = settings_for(tmp_path)
+    assert files.date_range(settings) == (DAY, dt.date(2026, 6, 3))
+    con = load(settings, DAY, dt.date(2026, 6, 3))
+    assert rows(con, "select customer_id, _partition_date, _source from raw.customers order by 1") == [
+        ("C1", DAY, "customers/export.parquet:1"),
+        ("C2", dt.date(2026, 6, 3), "customers/export.parquet:2"),
+    ]
+
+
+def test_a_run_reads_only_its_days(tmp_path):
+    drop(tmp_path, "customers/c-2026-06-01.csv", CUSTOMERS)
+    drop(tmp_path, "customers/c-2026-06-02.csv", CUSTOMERS.replace("C1", "C4").replace("C2", "C5"))
+    settings = settings_for(tmp_path)
+    load(settings, DAY, DAY).close()
+    con = load(settings, dt.date(2026, 6, 2), dt.date(2026, 6, 2))
+    assert rows(con, "select count(*), count(distinct _partition_date) from raw.customers") == [(4, 2)]
+
+
+def test_shipped_online_retail_day_copies(tmp_path):
+    """The real files are usable as landing files as they are (name day, header)."""
+    source = Path("/work/shared/data/online_retail/2010-12-01.csv")
+    if not source.exists():
+        source = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail" / "2010-12-01.csv"
+    (tmp_path / "landing" / "online_retail").mkdir(parents=True)
+    shutil.copy(source, tmp_path / "landing" / "online_retail" / source.name)
+    assert files.date_range(settings_for(tmp_path)) == (dt.date(2010, 12, 1), dt.date(2010, 12, 1))

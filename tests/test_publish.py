@@ -1,0 +1,209 @@
+"""Write–audit–publish under fire, with real processes: a BI-like reader queries the serving file in a loop while
+builds run back to back — good ones, ones that fail a gate (DIRTY=0.2 trips the quarantine tolerance) and ones
+killed with SIGKILL during the load, during dbt and during the publish. The reader never errors and always sees a
+complete snapshot; a failed or killed build leaves the serving file byte-identical; the next build needs no
+cleanup; the same day built twice gives identical marts; the GX Data Docs show the failure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+SMALL = {"SCALE": "0.05", "SIM_START": "2026-04-01", "AS_OF": "2026-06-30"}
+DIRTY = {**SMALL, "DIRTY": "0.2"}
+
+READER = r"""
+import json, sys, time, duckdb
+path, stop, out = sys.argv[1], sys.argv[2], sys.argv[3]
+import os
+reads, errors, mismatches, seen = 0, [], [], set()
+while not os.path.exists(stop):
+    if not os.path.exists(path):
+        time.sleep(0.05); continue
+    try:
+        con = duckdb.connect(path, read_only=True)
+        try:
+            publish_id, logged = con.execute(
+                "select publish_id, map_from_entries(list((table_name, row_count))) from meta.publish_log "
+                "where publish_id = (select max_by(publish_id, published_at) from meta.publish_log) "
+                "group by publish_id").fetchone()
+            counts = {name: con.execute(f"select count(*) from {name}").fetchone()[0] for name in logged}
+            tables = {f"marts.{t}" for (t,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+        finally:
+            con.close()
+        reads += 1
+        seen.add(publish_id)
+        if counts != dict(logged) or tables != set(logged):
+            mismatches.append([publish_id, dict(logged), counts])
+    except Exception as error:
+        errors.append(repr(error))
+    time.sleep(0.02)
+json.dump({"reads": reads, "errors": errors, "mismatches": mismatches, "seen": sorted(seen)}, open(out, "w"))
+"""
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _marts(path: Path) -> dict[str, list]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [
+            r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        ]
+        return {name: con.execute(f"select * from marts.{name} order by all").fetchall() for name in names}
+
+
+def failed_validation_pages(suite: str, since: str) -> list[Path]:
+    """Data Docs pages of failed validations of `suite` stored after `since` (GX run names are UTC stamps)."""
+    root = REPO / "expectations" / "gx" / "uncommitted"
+    pages = []
+    for result in (root / "validations" / suite).glob("*/*/*.json"):
+        stamp = result.parent.name
+        if stamp < since or json.loads(result.read_text())["success"]:
+            continue
+        page = root / "data_docs" / "local_site" / "validations" / suite / result.parent.parent.name / stamp
+        pages += [p for p in page.glob("*.html") if "quarantined_share" in p.read_text()]
+    return pages
+
+
+def _killed_build(data_dir: Path, home: Path, env: dict, wait_for: str) -> str:
+    """Start a build, SIGKILL its whole process group (dbt included) once `wait_for` shows in its output."""
+    log = data_dir.parent / "killed.log"
+    full_env = {
+        **os.environ,
+        "SEED": "20261122",
+        "SOURCE": "simulator",
+        "DIRTY": "0",
+        "DATA_DIR": str(data_dir),
+        "DAGSTER_HOME": str(home),
+        **env,
+    }
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dagster_project.cli", "build"],
+            cwd=REPO,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 600
+        while wait_for not in log.read_text() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    return log.read_text()
+
+
+@pytest.fixture(scope="module")
+def sequence(tmp_path_factory):
+    root = tmp_path_factory.mktemp("publish")
+    data_dir = root / "data"
+    home = root / "dagster-home"
+    serving = data_dir / "serving" / "warehouse.duckdb"
+    stop, report = root / "stop", root / "reader.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(serving), str(stop), str(report)])
+    steps: list[dict] = []
+    started = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+
+    def build(kind: str, env: dict, pause: str | None = None, wait_for: str | None = None) -> None:
+        before = _digest(serving) if serving.exists() else None
+        if wait_for is None:
+            result = run_cli(data_dir, "build", env=env, dagster_home=home)
+            output, code = result.output, result.returncode
+        else:
+            extra = {"WAREHOUSE_TEST_PAUSE_AT": pause} if pause else {}
+            output, code = _killed_build(data_dir, home, {**env, **extra}, wait_for), -9
+        steps.append(
+            {
+                "kind": kind,
+                "code": code,
+                "output": output,
+                "before": before,
+                "after": _digest(serving) if serving.exists() else None,
+                "marts": _marts(serving) if kind == "good" else None,
+                "staging_left": sorted(p.name for p in (data_dir / "serving" / ".staging").glob("*"))
+                if (data_dir / "serving" / ".staging").exists()
+                else [],
+            }
+        )
+
+    try:
+        build("good", SMALL)
+        build("failing", DIRTY)
+        build("killed during load", SMALL, pause="load", wait_for="PAUSED AT load")
+        build("good", SMALL)
+        build("killed during dbt", SMALL, wait_for="START sql")
+        build("good", SMALL)
+        build("failing", DIRTY)
+        build("killed during publish", SMALL, pause="publish", wait_for="PAUSED AT publish")
+        build("good", SMALL)
+    finally:
+        stop.write_text("stop")
+        reader.wait(timeout=60)
+    return {"steps": steps, "reader": json.loads(report.read_text()), "data_dir": data_dir, "started": started}
+
+
+def test_reader_never_errors_and_always_sees_a_complete_snapshot(sequence):
+    reader = sequence["reader"]
+    assert reader["errors"] == []
+    assert reader["mismatches"] == []
+    assert reader["reads"] > 20
+    assert len(reader["seen"]) >= 2  # it really read across swaps
+
+
+def test_good_builds_publish_and_failed_or_killed_builds_leave_the_serving_file_byte_identical(sequence):
+    steps = sequence["steps"]
+    for step in steps:
+        if step["kind"] == "good":
+            assert step["code"] == 0, step["output"][-3000:]
+            assert step["after"] != step["before"]
+        else:
+            assert step["code"] != 0
+            assert step["after"] == step["before"], step["kind"]
+    assert steps[-1]["staging_left"] == []
+
+
+def test_killed_builds_were_killed_where_intended_and_the_next_build_recovers(sequence):
+    steps = sequence["steps"]
+    by_kind = {s["kind"]: (i, s) for i, s in enumerate(steps)}
+    _, load = by_kind["killed during load"]
+    assert "PAUSED AT load" in load["output"] and "dbt build" not in load["output"]
+    _, dbt = by_kind["killed during dbt"]
+    assert "START sql" in dbt["output"] and "Finished dbt command" not in dbt["output"]
+    index, publish = by_kind["killed during publish"]
+    assert "PAUSED AT publish" in publish["output"]
+    assert publish["staging_left"]  # the complete staging copy was there, not yet swapped in
+    for kind in ("killed during load", "killed during dbt", "killed during publish"):
+        i, _ = by_kind[kind]
+        assert steps[i + 1]["code"] == 0 or steps[i + 1]["kind"] == "failing"
+    assert steps[index + 1]["code"] == 0
+
+
+def test_a_failed_gate_names_gate_expectation_count_and_samples_and_data_docs_show_it(sequence):
+    failing = [s for s in sequence["steps"] if s["kind"] == "failing"]
+    for step in failing:
+        line = next(line for line in step["output"].splitlines() if "FAILED raw/orders · quarantine_tolerance" in line)
+        assert "gate quarantine_tolerance failed on raw.orders" in line
+        assert "QUARANTINE_TOLERANCE" in line and " of " in line and "(e.g. simulator:2026-" in line
+        assert "nothing was published" in step["output"]
+    assert failed_validation_pages("raw_orders", since=sequence["started"])
+
+
+def test_the_same_day_built_twice_gives_identical_marts(sequence):
+    marts = [s["marts"] for s in sequence["steps"] if s["kind"] == "good"]
+    assert len(marts) >= 2 and marts[0]
+    assert all(m == marts[0] for m in marts[1:])
