@@ -27,6 +27,8 @@ def configure_environment(settings: Settings) -> None:
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    # one "planned" event per asset for a range run instead of one per day (730 x ~5 ms on SQLite)
+    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "1")
     bin_dir = str(Path(sys.executable).parent)  # dagster-dbt finds `dbt` on PATH
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from dagster_project.defs.dbt.assets import dbt_models, dbt_resource
-from dagster_project.defs.ingest.assets import raw_tables
+from dagster_project.defs.ingest.assets import raw_extract
 from dagster_project.defs.jobs import build_job, daily_job
 from dagster_project.defs.logging import concise_console
 from dagster_project.defs.publish.assets import serving_warehouse
@@ -13,7 +13,7 @@ from dagster_project.defs.schedules import daily_schedule
 from dagster_project.defs.sensors import landing_files_sensor
 
 defs = dg.Definitions(
-    assets=[raw_tables, dbt_models, serving_warehouse],
+    assets=[raw_extract, dbt_models, serving_warehouse],
     asset_checks=gx_checks,
     jobs=[build_job, daily_job],
     schedules=[daily_schedule],

@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.ingest.assets import RAW_KEY
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.quality import gx_runner
 from dagster_project.quality.gates import MART_GATES, RAW_GATES, Gate, max_event_at
@@ -20,16 +21,20 @@ from dagster_project.sources.contract import TABLE_NAMES
 RAW_CHECKS = ("row_accounting", "quarantine_tolerance", "gx_raw")
 
 
+# check name -> (check, raw table): e.g. "row_accounting_orders" -> ("row_accounting", "orders")
+RAW_CHECK_NAMES = {f"{check}_{table}": (check, table) for table in TABLE_NAMES for check in RAW_CHECKS}
+
+
 def _raw_check_specs() -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(
-            name=check if check != "gx_raw" else f"gx_raw_{table}",
-            asset=dg.AssetKey(["raw", table]),
+            name=f"{check}_{table}",
+            asset=RAW_KEY,
             blocking=True,
             description={
-                "row_accounting": "rows in = rows loaded + rows quarantined for the latest load (meta.load_history "
+                "row_accounting": f"raw.{table}: rows in = rows loaded + rows quarantined for the latest load (meta.load_history "
                 "agrees with raw and quarantine)",
-                "quarantine_tolerance": "quarantined share of the latest load <= QUARANTINE_TOLERANCE",
+                "quarantine_tolerance": f"raw.{table}: quarantined share of the latest load <= QUARANTINE_TOLERANCE",
                 "gx_raw": f"GX suite expectations/gx/expectations/raw_{table}.json on a per-day profile of the load",
             }[check],
         )
@@ -120,13 +125,13 @@ def raw_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
     started = time.perf_counter()
     with duckdb.connect(str(warehouse.settings().build_db), read_only=True) as con:
         for spec in context.selected_asset_check_keys:
-            table = spec.asset_key.path[-1]
+            check, table = RAW_CHECK_NAMES[spec.name]
             load = _latest_load(con, table)
             if load is None:
                 passed, message, metadata = False, f"gate {spec.name} failed: raw.{table} was never loaded", {}
-            elif spec.name == "row_accounting":
+            elif check == "row_accounting":
                 passed, message, metadata = row_accounting(con, table, load)
-            elif spec.name == "quarantine_tolerance":
+            elif check == "quarantine_tolerance":
                 passed, message, metadata = quarantine_tolerance(con, table, load, tolerance)
             else:
                 passed, message, metadata = _gx(
