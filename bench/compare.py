@@ -26,7 +26,7 @@ PIPELINE_RFM_SQL = """
 PIPELINE_SCORECARD_SQL = """
     select
         factory_id,
-        month_date,
+        period_start as month_date,
         deliveries_count,
         delivered_units,
         on_time_rate,
@@ -34,6 +34,7 @@ PIPELINE_SCORECARD_SQL = """
         passed_units,
         pass_rate
     from marts.mart_factory_scorecard
+    where period_grain = 'month'
 """
 SCORECARD_KEY = ("factory_id", "month_date")
 SCORECARD_EXACT = ("deliveries_count", "delivered_units", "inspected_units", "passed_units")

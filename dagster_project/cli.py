@@ -68,8 +68,10 @@ def day_range(command: str, settings: Settings) -> tuple[dt.date, dt.date]:
             raise SettingsError("DATE is not set: run e.g. make daily DATE=2026-06-30")
         return settings.date, settings.date
     if settings.date_from is None or settings.date_to is None:
-        raise SettingsError(f"{'FROM' if settings.date_from is None else 'TO'} is not set: run e.g. "
-                            "make backfill FROM=2026-06-01 TO=2026-06-30")
+        raise SettingsError(
+            f"{'FROM' if settings.date_from is None else 'TO'} is not set: run e.g. "
+            "make backfill FROM=2026-06-01 TO=2026-06-30"
+        )
     return settings.date_from, settings.date_to
 
 
@@ -128,4 +130,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Skip interpreter teardown: everything is written and closed by now, and duckdb 2.0's bindings print a
+    # screen of "nanobind: leaked instance" noise when objects are still referenced at exit.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

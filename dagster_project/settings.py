@@ -42,6 +42,8 @@ class Settings:
     schedule_tz: str = "UTC"
     # QUARANTINE_TOLERANCE: share of a load's rows that may land in quarantine before its raw gate fails
     quarantine_tolerance: float = 0.01
+    # DBT_VARS: a JSON object of dbt vars overriding dbt/dbt_project.yml for this run, e.g. {"outreach_sms_cap": 2}
+    dbt_vars: str | None = None
 
     @property
     def build_db(self) -> Path:
@@ -92,8 +94,35 @@ def _timezone(name: str, value: str) -> str:
     try:
         ZoneInfo(value.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"{name}={value!r} is not a time zone: use an IANA name, e.g. {name}=Asia/Shanghai") from None
+        raise SettingsError(
+            f"{name}={value!r} is not a time zone: use an IANA name, e.g. {name}=Asia/Shanghai"
+        ) from None
     return value.strip()
+
+
+def _dbt_vars(value: str) -> str:
+    import json
+
+    try:
+        parsed = json.loads(value)
+    except ValueError as error:
+        raise SettingsError(
+            f"DBT_VARS is not JSON ({error.msg} at character {error.pos}): use e.g. "
+            """DBT_VARS='{"outreach_sms_cap": 2}'"""
+        ) from None
+    if not isinstance(parsed, dict):
+        raise SettingsError("DBT_VARS must be a JSON object of dbt vars, e.g. DBT_VARS='{\"outreach_sms_cap\": 2}'")
+    known = _known_dbt_vars()
+    unknown = sorted(set(parsed) - known)
+    if unknown:
+        raise SettingsError(f"DBT_VARS names unknown dbt var {unknown[0]!r}: see vars in dbt/dbt_project.yml")
+    return json.dumps(parsed, sort_keys=True)
+
+
+def _known_dbt_vars() -> set[str]:
+    import yaml
+
+    return set(yaml.safe_load((REPO_ROOT / "dbt" / "dbt_project.yml").read_text())["vars"])
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -134,6 +163,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         kwargs["schedule_time"] = _clock("SCHEDULE_TIME", schedule_time)
     if (schedule_tz := get("SCHEDULE_TZ")) is not None:
         kwargs["schedule_tz"] = _timezone("SCHEDULE_TZ", schedule_tz)
+    if (dbt_vars := get("DBT_VARS")) is not None:
+        kwargs["dbt_vars"] = _dbt_vars(dbt_vars)
     data_dir = Path(get("DATA_DIR") or REPO_ROOT / "data").absolute()
     kwargs["data_dir"] = data_dir
     kwargs["landing_dir"] = Path(get("LANDING_DIR") or data_dir / "landing").absolute()

@@ -16,6 +16,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-06-30"  # fixed, so every test session builds the same world
 SEED = "20261122"
+# the real UCI Online Retail export (305 daily CSVs) lives beside the repository: ../shared/data/online_retail
+ONLINE_RETAIL = Path(os.environ.get("ONLINE_RETAIL_DIR", REPO.parent / "shared" / "data" / "online_retail"))
 
 
 @dataclass
@@ -43,9 +45,7 @@ class Build:
         return self.query(sql, params, db)[0][0]
 
 
-def run_cli(
-    data_dir: Path, *args: str, env: dict[str, str] | None = None, dagster_home: Path | None = None
-) -> Build:
+def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None, dagster_home: Path | None = None) -> Build:
     """Run `python -m dagster_project.cli <args>` as `make` would, in its own DATA_DIR and DAGSTER_HOME."""
     home = dagster_home or data_dir.parent / (data_dir.name + "-dagster-home")
     home.mkdir(parents=True, exist_ok=True)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import run_cli
+from tests.conftest import ONLINE_RETAIL, run_cli
 
 SIM = {"SCALE": "0.05", "SIM_START": "2026-05-02", "SOURCE": "simulator"}
 VOLATILE = ("load_id", "_loaded_at", "loaded_at", "published_at", "publish_id", "source_ref")
-RETAIL = Path("/work/shared/data/online_retail")
+RETAIL = ONLINE_RETAIL
 
 
 def marts(serving: Path) -> dict[str, list[tuple]]:

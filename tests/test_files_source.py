@@ -13,6 +13,7 @@ from dagster_project.settings import load_settings
 from dagster_project.sources import files
 from dagster_project.sources.contract import RAW_TABLES
 from dagster_project.warehouse import raw
+from tests.conftest import ONLINE_RETAIL
 
 DAY = dt.date(2026, 6, 1)
 CUSTOMERS = (
@@ -140,7 +141,7 @@ def test_a_run_reads_only_its_days(tmp_path):
 
 def test_shipped_online_retail_day_copies(tmp_path):
     """The real files are usable as landing files as they are (name day, header)."""
-    source = Path("/work/shared/data/online_retail/2010-12-01.csv")
+    source = ONLINE_RETAIL / "2010-12-01.csv"
     if not source.exists():
         source = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail" / "2010-12-01.csv"
     (tmp_path / "landing" / "online_retail").mkdir(parents=True)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import duckdb
 
-from tests.conftest import run_cli
+from tests.conftest import ONLINE_RETAIL, run_cli
 
-RETAIL = Path("/work/shared/data/online_retail")
+RETAIL = ONLINE_RETAIL
 
 
 def test_twenty_days_reproduce_the_standard_cleaning(tmp_path):

@@ -196,7 +196,9 @@ def test_killed_builds_were_killed_where_intended_and_the_next_build_recovers(se
 def test_a_failed_gate_names_gate_expectation_count_and_samples_and_data_docs_show_it(sequence):
     failing = [s for s in sequence["steps"] if s["kind"] == "failing"]
     for step in failing:
-        line = next(line for line in step["output"].splitlines() if "FAILED raw/extract · quarantine_tolerance_orders" in line)
+        line = next(
+            line for line in step["output"].splitlines() if "FAILED raw/extract · quarantine_tolerance_orders" in line
+        )
         assert "gate quarantine_tolerance failed on raw.orders" in line
         assert "QUARANTINE_TOLERANCE" in line and " of " in line and "(e.g. simulator:2026-" in line
         assert "nothing was published" in step["output"]

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from bench.baselines import ON_TIME_MAX_DAYS_EARLY, ON_TIME_MAX_DAYS_LATE
+
 # Same cleaning as staging: the latest loaded copy of each key wins.
 LATEST = "qualify row_number() over (partition by {key} order by _loaded_at desc, _source desc) = 1"
 
@@ -76,7 +78,9 @@ delivered as (
         cast(date_trunc('month', deliveries.delivered_date) as date) as month_date,
         deliveries.delivery_id,
         deliveries.quantity,
-        deliveries.delivered_date <= purchase_orders.promised_date as is_on_time
+        deliveries.delivered_date
+            between purchase_orders.promised_date - {early} and purchase_orders.promised_date + {late}
+            as is_on_time
     from deliveries
     join purchase_orders on deliveries.po_id = purchase_orders.po_id
     where deliveries.delivered_date <= date '{as_of}'
@@ -122,6 +126,8 @@ def sql(template: str, raw: Path, as_of: str) -> str:
     return template.format(
         raw=raw.as_posix(),
         as_of=as_of,
+        early=ON_TIME_MAX_DAYS_EARLY,
+        late=ON_TIME_MAX_DAYS_LATE,
         latest_orders=LATEST.format(key="order_id"),
         latest_pos=LATEST.format(key="po_id"),
         latest_deliveries=LATEST.format(key="delivery_id"),

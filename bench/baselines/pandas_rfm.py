@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.baselines import ON_TIME_MAX_DAYS_EARLY, ON_TIME_MAX_DAYS_LATE
+
 
 def latest(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """Same cleaning as staging: keep the latest loaded copy of each key."""
@@ -69,7 +71,10 @@ def scorecard(raw: Path, as_of: pd.Timestamp) -> pd.DataFrame:
         pos[["po_id", "factory_id", "promised_date"]], on="po_id"
     )
     delivered["month_date"] = delivered["delivered_date"].dt.to_period("M").dt.to_timestamp()
-    delivered["is_on_time"] = (delivered["delivered_date"] <= delivered["promised_date"]).astype(float)
+    late = delivered["delivered_date"] - delivered["promised_date"]
+    delivered["is_on_time"] = (
+        (late <= pd.Timedelta(days=ON_TIME_MAX_DAYS_LATE)) & (late >= -pd.Timedelta(days=ON_TIME_MAX_DAYS_EARLY))
+    ).astype(float)
     totals = delivered.groupby(["factory_id", "month_date"], as_index=False).agg(
         deliveries_count=("delivery_id", "size"),
         delivered_units=("quantity", "sum"),

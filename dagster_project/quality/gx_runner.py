@@ -1,8 +1,9 @@
 """Great Expectations 1.x, called directly (dagster-ge is stale), over dataframes.
 
 GX's SQL datasource is broken on DuckDB in this version, so a gate is: a SQL query that selects only the columns
-(or aggregates) its suite needs → a pandas dataframe → the gate's committed checkpoint, which validates it and
-on a failure, rebuilds the Data Docs so they show it. Suites, validation definitions and checkpoints live as JSON under expectations/gx/.
+(or aggregates) its suite needs → a pandas dataframe → the gate's committed checkpoint, which validates it; on a
+failure the Data Docs are rebuilt so they show it. Suites, validation definitions and checkpoints live as JSON
+under expectations/gx/.
 """
 
 from __future__ import annotations
@@ -85,9 +86,36 @@ def run_checkpoint(name: str, frame: Any, parameters: dict[str, Any] | None = No
                 )
             )
     if not result.success:
-        # rebuilding the Data Docs costs ~0.5 s per gate, so only when there is a failure to show
-        ctx.build_data_docs()
+        build_data_docs()  # costs seconds, so only when there is a failure to show
     return GateResult(name, bool(result.success), evaluated, failures)
+
+
+KEEP_VALIDATIONS = 20  # newest stored validation results kept per suite (each build adds one per gate)
+
+
+def prune_validations(keep: int = KEEP_VALIDATIONS, project_root: Path = GX_ROOT) -> int:
+    """Delete all but the newest `keep` validation results of each suite, and their Data Docs pages.
+
+    GX stores a result per checkpoint run; a daily build would pile up ~10,000 a year and make every Data Docs
+    rebuild slower. Returns the number of results removed."""
+    import shutil
+
+    uncommitted = project_root / "gx" / "uncommitted"
+    removed = 0
+    for suite in (uncommitted / "validations").glob("*"):
+        runs = sorted((p for p in suite.glob("*/*") if p.is_dir()), key=lambda p: p.name, reverse=True)
+        for run in runs[keep:]:
+            shutil.rmtree(run, ignore_errors=True)
+            page = uncommitted / "data_docs" / "local_site" / "validations" / run.relative_to(uncommitted / "validations")
+            shutil.rmtree(page, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def build_data_docs() -> dict[str, str]:
+    """Prune old validation results, then rebuild the local Data Docs site; returns {site: url}."""
+    prune_validations()
+    return context().build_data_docs()
 
 
 def ensure_checkpoint(name: str) -> None:

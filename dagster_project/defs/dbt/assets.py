@@ -3,16 +3,16 @@
 dbt tests with severity error become blocking asset checks (dagster-dbt), so a failing test stops publishing.
 """
 
-from collections.abc import Mapping
-from typing import Any
-
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.settings import load_settings
 
 
 class Translator(DagsterDbtTranslator):
@@ -27,12 +27,16 @@ class Translator(DagsterDbtTranslator):
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
-    dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(
-        enable_asset_checks=True, enable_duplicate_source_asset_keys=True  # every raw table is raw/extract
-    )),
+    dagster_dbt_translator=Translator(
+        settings=DagsterDbtTranslatorSettings(
+            enable_asset_checks=True,
+            enable_duplicate_source_asset_keys=True,  # every raw table is raw/extract
+        )
+    ),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    dbt_vars = load_settings().dbt_vars  # DBT_VARS: this run's overrides of dbt_project.yml vars
+    yield from dbt.cli(["build", *(["--vars", dbt_vars] if dbt_vars else [])], context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:

@@ -55,9 +55,7 @@ def raw_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         fetched = time.perf_counter() - started
         totals = [0, 0, 0]
         for name in raw.load_order(TABLE_NAMES):
-            stats = raw.load_table(
-                con, RAW_TABLES[name], data[name], first_day, last_day, load_id, settings.source
-            )
+            stats = raw.load_table(con, RAW_TABLES[name], data[name], first_day, last_day, load_id, settings.source)
             metadata[f"rows {name}"] = stats.rows_loaded
             if stats.rows_quarantined:
                 metadata[f"quarantined {name}"] = stats.rows_quarantined

@@ -32,8 +32,8 @@ def _raw_check_specs() -> list[dg.AssetCheckSpec]:
             asset=RAW_KEY,
             blocking=True,
             description={
-                "row_accounting": f"raw.{table}: rows in = rows loaded + rows quarantined for the latest load (meta.load_history "
-                "agrees with raw and quarantine)",
+                "row_accounting": f"raw.{table}: rows in = rows loaded + rows quarantined for the latest load "
+                "(meta.load_history agrees with raw and quarantine)",
                 "quarantine_tolerance": f"raw.{table}: quarantined share of the latest load <= QUARANTINE_TOLERANCE",
                 "gx_raw": f"GX suite expectations/gx/expectations/raw_{table}.json on a per-day profile of the load",
             }[check],

@@ -1,4 +1,7 @@
 -- Every customer with a paid order (up to the as-of day) has exactly one current RFM row, and nobody else has one.
+-- reads several models: attach it (as a blocking Dagster check) to the one it guards
+{{ config(meta={'dagster': {'ref': {'name': 'mart_customer_rfm'}}}) }}
+
 with paying_customers as (
 
     select distinct customer_id

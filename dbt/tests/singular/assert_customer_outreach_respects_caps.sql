@@ -1,6 +1,9 @@
 -- Outreach never suggests an SMS that would exceed var outreach_sms_cap within the cap window (counting
 -- contact_log), never lists someone contacted in the last var outreach_min_days_since_contact days, and never
 -- offers a loyal customer more than var outreach_loyal_max_discount_rate.
+-- reads several models: attach it (as a blocking Dagster check) to the one it guards
+{{ config(meta={'dagster': {'ref': {'name': 'mart_outreach_candidates'}}}) }}
+
 with outreach as (
 
     select * from {{ ref('mart_outreach_candidates') }}

@@ -1,4 +1,7 @@
 -- Net revenue of paid orders in fct_orders equals the sum of dim_customers.net_revenue.
+-- reads several models: attach it (as a blocking Dagster check) to the one it guards
+{{ config(meta={'dagster': {'ref': {'name': 'dim_customers'}}}) }}
+
 with order_revenue as (
 
     select coalesce(sum(net_amount), 0) as net_revenue

@@ -4,8 +4,8 @@ with cells as (
     select
         r_score,
         f_score
-    from range(1, 6) as r(r_score)
-    cross join range(1, 6) as f(f_score)
+    from range(1, 6) as r (r_score)
+    cross join range(1, 6) as f (f_score)
 
 ),
 

@@ -23,8 +23,8 @@ overlapping as (
     join alerts as later
         on earlier.factory_id = later.factory_id
         and earlier.indicator = later.indicator
-        and later.opened_date > earlier.opened_date
-        and later.opened_date <= earlier.ends_date
+        and earlier.opened_date < later.opened_date
+        and earlier.ends_date >= later.opened_date
 
 )
 

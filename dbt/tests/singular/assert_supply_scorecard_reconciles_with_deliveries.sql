@@ -1,4 +1,7 @@
 -- Each grain of the scorecard accounts for every delivery and every inspected unit of fct_deliveries exactly once.
+-- reads several models: attach it (as a blocking Dagster check) to the one it guards
+{{ config(meta={'dagster': {'ref': {'name': 'mart_factory_scorecard'}}}) }}
+
 with delivery_totals as (
 
     select
@@ -19,8 +22,7 @@ grain_totals as (
 
 )
 
-select
-    grain_totals.*
+select grain_totals.*
 from grain_totals
 cross join delivery_totals
 where grain_totals.deliveries_count <> delivery_totals.deliveries_count

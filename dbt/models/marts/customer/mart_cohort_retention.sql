@@ -65,7 +65,7 @@ cohort_months as (
         cohort_sizes.*,
         cast(months_since_first_order as integer) as months_since_first_order
     from cohort_sizes,
-        range(0, date_diff('month', cohort_sizes.cohort_month, {{ as_of_date() }}) + 1) as offsets(months_since_first_order)
+        range(0, date_diff('month', cohort_sizes.cohort_month, {{ as_of_date() }}) + 1) as offsets (months_since_first_order)
 
 ),
 

@@ -65,7 +65,7 @@ snapshot_days as (
         date_trunc('month', (select min(first_order_date) from first_orders)),
         date_trunc('month', {{ as_of_date() }}),
         interval 1 month
-    ) as months(month_start)
+    ) as months (month_start)
 
     union all
 
@@ -80,7 +80,11 @@ snapshots as (
     select * from snapshot_days
     {% if is_incremental() %}
     where snapshot_date >= {{ as_of_date() }} - {{ var('incremental_lookback_days') }}
-        or snapshot_date = (select max(snapshot_date) from snapshot_days where snapshot_date < {{ as_of_date() }})
+        or snapshot_date = (
+            select max(earlier.snapshot_date)
+            from snapshot_days as earlier
+            where earlier.snapshot_date < {{ as_of_date() }}
+        )
     {% endif %}
 
 ),
@@ -92,7 +96,7 @@ customer_snapshots as (
         snapshots.is_month_end,
         first_orders.customer_id
     from snapshots
-    inner join first_orders on first_orders.first_order_date <= snapshots.snapshot_date
+    inner join first_orders on snapshots.snapshot_date >= first_orders.first_order_date
 
 ),
 

@@ -32,7 +32,7 @@ calendar as (
         (select min(ordered_date) from paid_orders),
         {{ as_of_date() }} + 1,
         interval 1 day
-    ) as days(day)
+    ) as days (day)
 
 ),
 

@@ -15,7 +15,7 @@ snapshot_pairs as (
     select
         snapshot_date as to_snapshot_date,
         lag(snapshot_date) over (order by snapshot_date) as from_snapshot_date
-    from (select distinct snapshot_date from customer_rfm)
+    from (select distinct snapshot_date from customer_rfm) as snapshot_dates
 
 ),
 

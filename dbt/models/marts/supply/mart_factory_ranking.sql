@@ -59,13 +59,15 @@ ranked as (
 
 current_window as (
 
-    select * from ranked where window_name = 'current'
+    select * from ranked
+    where window_name = 'current'
 
 ),
 
 previous_window as (
 
-    select * from ranked where window_name = 'previous'
+    select * from ranked
+    where window_name = 'previous'
 
 ),
 

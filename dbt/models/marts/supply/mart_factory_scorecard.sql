@@ -37,7 +37,8 @@ period_totals as (
         cast(sum(inspected_units) as bigint) as inspected_units,
         cast(sum(passed_units) as bigint) as passed_units,
         avg(lead_time_days) as lead_time_mean_days,
-        stddev_samp(lead_time_days) as lead_time_stddev_days
+        -- rounded: a parallel stddev is not bit-identical between runs, and the marts must be
+        round(stddev_samp(lead_time_days), 6) as lead_time_stddev_days
     from deliveries
     group by grouping sets ((factory_id, month_start), (factory_id, week_start))
 
