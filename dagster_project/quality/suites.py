@@ -11,6 +11,7 @@ from typing import Any
 
 from dagster_project.quality.gates import (
     GATES,
+    VOLUME_CHECKED_TABLES,
     VOLUME_RATIO_RANGE,
     raw_profile_columns,
     raw_schema_signature,
@@ -33,10 +34,13 @@ def _raw_expectations(table_name: str) -> list[Any]:
         ),
         gxe.ExpectColumnValuesToBeBetween(column="null_keys", min_value=0, max_value=0),
         gxe.ExpectColumnValuesToBeBetween(column="duplicate_keys", min_value=0, max_value=0),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="volume_ratio", min_value=VOLUME_RATIO_RANGE[0], max_value=VOLUME_RATIO_RANGE[1]
-        ),
     ]
+    if table_name in VOLUME_CHECKED_TABLES:
+        expectations.append(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="volume_ratio", min_value=VOLUME_RATIO_RANGE[0], max_value=VOLUME_RATIO_RANGE[1]
+            )
+        )
     for name in profile:
         if not name.startswith("min_"):
             continue

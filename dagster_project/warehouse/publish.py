@@ -53,6 +53,8 @@ def publish(build_db: Path, serving_db: Path, publish_id: str, as_of: dt.date, s
     con = duckdb.connect(str(new_db))
     try:
         con.execute(f"attach {_sql_string(build_db)} as build (read_only)")
+        # the as-of day the marts were built for is the one the ingest recorded (files: the last day loaded)
+        as_of = con.execute("select max(as_of_date) from build.raw.run_context").fetchone()[0] or as_of
         tables = con.execute(
             """
             select schema_name, table_name from duckdb_tables()
