@@ -169,10 +169,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     kwargs["data_dir"] = data_dir
     kwargs["landing_dir"] = Path(get("LANDING_DIR") or data_dir / "landing").absolute()
     settings = Settings(**kwargs)
-    if settings.history_start > settings.as_of:
-        raise SettingsError(f"SIM_START={settings.history_start} is after AS_OF={settings.as_of}")
-    if settings.history_start < PARTITIONS_START:
-        raise SettingsError(f"SIM_START={settings.history_start} is before {PARTITIONS_START}, the first partition")
+    if settings.source == "simulator":  # the files source takes its days from the files, not from SIM_START
+        if settings.history_start > settings.as_of:
+            raise SettingsError(f"SIM_START={settings.history_start} is after AS_OF={settings.as_of}")
+        if settings.history_start < PARTITIONS_START:
+            raise SettingsError(
+                f"the simulated history would start on {settings.history_start} (SIM_START, or AS_OF - "
+                f"{HISTORY_DAYS - 1} days), before {PARTITIONS_START}, the first partition: set a later AS_OF or "
+                "SIM_START"
+            )
     return settings
 
 

@@ -25,7 +25,7 @@ def test_all_305_days_reproduce_the_standard_cleaning(tmp_path):
     # the standard cleaning computed straight from the same files with DuckDB
     expected_customers, expected_revenue = duckdb.sql(
         f"""
-        select count(distinct CustomerID), round(sum(Quantity * UnitPrice), 2)
+        select count(distinct CustomerID), round(sum(cast(Quantity as integer) * cast(UnitPrice as decimal(18, 4))), 2)
         from read_csv({[str(p) for p in days]}, all_varchar = true)
         where CustomerID is not null and InvoiceNo not like 'C%'
             and cast(Quantity as integer) > 0 and cast(UnitPrice as decimal(18, 4)) > 0

@@ -28,7 +28,11 @@ def test_publish_waits_for_every_mart_and_every_blocking_check_and_raw_gates_sto
     marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
     assert marts and marts <= set(graph.get(publish_key).parent_keys)
     raw_specs = [spec for spec in raw_gates.check_specs if spec.asset_key.path[0] == "raw"]
-    assert {s.asset_key.path[1] for s in raw_specs} >= set(TABLE_NAMES)
+    # every raw table has its three gates, all blocking, on the raw asset
+    expected = {f"{check}_{table}" for table in TABLE_NAMES for check in ("row_accounting", "quarantine_tolerance")}
+    expected |= {f"gx_raw_{table}" for table in TABLE_NAMES}
+    assert {s.name for s in raw_specs} == expected
+    assert {s.asset_key for s in raw_specs} == {dg.AssetKey(["raw", "extract"])}
     assert all(s.blocking for s in raw_specs)
     # step wiring: dbt waits for the raw gates, publish waits for every mart gate
     assert "raw_gates" in _upstream_steps(job, "dbt_models")

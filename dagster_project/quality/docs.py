@@ -1,4 +1,4 @@
-"""`make docs`, GX half: rebuild the Great Expectations Data Docs (the newest stored validations of each gate) as local HTML."""
+"""`make docs`, GX half: rebuild the Great Expectations Data Docs (newest validations of each gate) as HTML."""
 
 from __future__ import annotations
 

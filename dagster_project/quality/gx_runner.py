@@ -106,8 +106,8 @@ def prune_validations(keep: int = KEEP_VALIDATIONS, project_root: Path = GX_ROOT
         runs = sorted((p for p in suite.glob("*/*") if p.is_dir()), key=lambda p: p.name, reverse=True)
         for run in runs[keep:]:
             shutil.rmtree(run, ignore_errors=True)
-            page = uncommitted / "data_docs" / "local_site" / "validations" / run.relative_to(uncommitted / "validations")
-            shutil.rmtree(page, ignore_errors=True)
+            pages = uncommitted / "data_docs" / "local_site" / "validations"
+            shutil.rmtree(pages / run.relative_to(uncommitted / "validations"), ignore_errors=True)
             removed += 1
     return removed
 
