@@ -29,6 +29,8 @@ def configure_environment(settings: Settings) -> None:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     # one "planned" event per asset for a range run instead of one per day (730 x ~5 ms on SQLite)
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "1")
+    # the multiprocessing resource tracker (started by a library) warns about a semaphore at exit: not ours, noise
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
     bin_dir = str(Path(sys.executable).parent)  # dagster-dbt finds `dbt` on PATH
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

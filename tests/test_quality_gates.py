@@ -1,14 +1,19 @@
 """The gates are wired so that nothing unaudited is published: checked on the Dagster asset graph itself, plus
-the raw gates' verdicts on a real dirty load."""
+the raw gates' verdicts on a real dirty load and the mart gates' verdicts on tampered copies of a real build."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 
 import dagster as dg
 import duckdb
+import pytest
 
-from dagster_project.defs.quality.checks import quarantine_tolerance, raw_gates, row_accounting
+from dagster_project.defs.quality.checks import gx_checks, quarantine_tolerance, raw_gates, row_accounting
+from dagster_project.quality import gx_runner
+from dagster_project.quality.gates import MART_GATES, dbt_vars
 from dagster_project.sources import simulator
 from dagster_project.sources.contract import RAW_TABLES, TABLE_NAMES
 from dagster_project.warehouse import raw
@@ -63,3 +68,99 @@ def test_raw_gates_fail_a_dirty_load_with_a_message_naming_gate_rule_count_and_s
     con.execute("delete from raw.orders where rowid in (select min(rowid) from raw.orders)")
     passed, message, _ = row_accounting(con, "orders", load)
     assert not passed and "1 unaccounted" in message
+
+
+def test_every_published_mart_has_a_blocking_gx_gate():
+    from dagster_project.definitions import defs
+
+    marts = {key for key in defs.resolve_asset_graph().get_all_asset_keys() if key.path[0] == "marts"}
+    specs = [spec for check in gx_checks if check is not raw_gates for spec in check.check_specs]
+    assert {spec.asset_key for spec in specs} == marts
+    assert all(spec.blocking for spec in specs)
+    assert len(specs) == len(MART_GATES)
+
+
+def test_mart_gate_thresholds_are_this_runs_dbt_vars(monkeypatch):
+    project = dbt_vars(run_overrides=False)
+    monkeypatch.setenv("DBT_VARS", json.dumps({"outreach_sms_cap": project["outreach_sms_cap"] + 2}))
+    assert dbt_vars()["outreach_sms_cap"] == project["outreach_sms_cap"] + 2
+    assert dbt_vars(run_overrides=False) == project
+
+
+# (gate, a statement that breaks one mart value, what the failure message must name)
+MART_TAMPERING = [
+    (
+        "marts_mart_factory_scorecard",
+        "update marts.mart_factory_scorecard set tier = 'Preferred' where tier = 'Developmental'",
+        "expect_column_values_to_be_between on tier_mismatches",
+    ),
+    (
+        "marts_mart_customer_rfm",
+        "update marts.mart_customer_rfm set segment = 'VIP' "
+        "where customer_id = (select min(customer_id) from marts.mart_customer_rfm)",
+        "expect_column_values_to_be_in_set on segment: ",
+    ),
+    (
+        "marts_mart_outreach_candidates",
+        "update marts.mart_outreach_candidates set max_discount_rate = 0.25 where priority_rank = "
+        "(select min(priority_rank) from marts.mart_outreach_candidates where is_loyal)",
+        "expect_column_values_to_be_between on loyal_discount_above_cap: 1 failing",
+    ),
+    (
+        "marts_fct_deliveries",
+        "update marts.fct_deliveries set pass_rate = 1.5 "
+        "where delivery_id = (select min(delivery_id) from marts.fct_deliveries where is_inspected)",
+        "expect_column_values_to_be_between on max_pass_rate: 1 failing, e.g. [1.5]",
+    ),
+    (
+        "marts_mart_factory_alerts",
+        "update marts.mart_factory_alerts set status = 'open' where status = 'closed'",
+        "expect_column_pair_values_to_be_in_set",
+    ),
+    (
+        "marts_supply_reconciliation",
+        "delete from marts.fct_deliveries where delivery_id = (select min(delivery_id) from marts.fct_deliveries)",
+        "expect_column_values_to_be_between on deliveries_count_difference: 2 failing, e.g. [1",
+    ),
+    (
+        "marts_revenue_reconciliation",
+        "update marts.mart_daily_kpis set revenue = revenue + 0.01, new_revenue = new_revenue + 0.01 "
+        "where kpi_date = (select max(kpi_date) from marts.mart_daily_kpis)",
+        "expect_column_values_to_be_between on kpis_revenue_difference: 1 failing",
+    ),
+    (
+        "marts_rfm_reconciliation",
+        "update marts.mart_rfm_segments set customers = customers + 1 "
+        "where is_current and segment = (select min(segment) from marts.mart_rfm_segments where is_current)",
+        "expect_column_values_to_be_between on segments_customers_difference: 1 failing, e.g. [1",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def mart_gates_db(warehouse, tmp_path_factory):
+    """A private copy of the default build's database (raw.run_context and seeds included), gates all green."""
+    path = tmp_path_factory.mktemp("mart-gates") / "build.duckdb"
+    shutil.copy(warehouse.build_db, path)
+    with duckdb.connect(str(path), read_only=True) as con:
+        results = [gx_runner.run_checkpoint(gate.name, con.execute(gate.query).df()) for gate in MART_GATES]
+    assert [r.message() for r in results if not r.success] == []
+    return path
+
+
+@pytest.mark.parametrize(("gate_name", "tampering", "expected"), MART_TAMPERING, ids=[t[0] for t in MART_TAMPERING])
+def test_mart_gate_fails_a_broken_mart_value_naming_gate_and_expectation(
+    mart_gates_db, tmp_path, monkeypatch, gate_name, tampering, expected
+):
+    docs_builds = []
+    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: docs_builds.append(gate_name))  # seconds each
+    gate = next(gate for gate in MART_GATES if gate.name == gate_name)
+    tampered = tmp_path / "tampered.duckdb"
+    shutil.copy(mart_gates_db, tampered)
+    with duckdb.connect(str(tampered)) as con:
+        assert con.execute(tampering).fetchone()[0] >= 1  # rows changed: the statement did break something
+        result = gx_runner.run_checkpoint(gate.name, con.execute(gate.query).df())
+    assert not result.success
+    assert result.message().startswith(f"gate {gate_name} failed: ")
+    assert expected in result.message()
+    assert docs_builds == [gate_name]  # the Data Docs are rebuilt to show the failure

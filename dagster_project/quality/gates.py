@@ -16,9 +16,13 @@ in SQL (warehouse/rules.py, dbt tests), GX checks shapes.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
+from dagster_project.settings import REPO_ROOT, SettingsError, load_settings
 from dagster_project.sources.contract import RAW_TABLES, RawTable
 from dagster_project.warehouse.rules import FUTURE_SLACK_DAYS, NON_NEGATIVE, POSITIVE_PRICES, POSITIVE_QUANTITIES
 
@@ -134,6 +138,717 @@ def max_event_at(last_day: dt.date) -> dt.datetime:
 
 RAW_GATES: tuple[Gate, ...] = tuple(raw_gate(table) for table in RAW_TABLES.values())
 
+# --- mart gates -------------------------------------------------------------------------------------------------
+# Business thresholds are dbt vars (dbt/dbt_project.yml) and are never repeated here. A threshold a mart must respect
+# (SMS cap, loyal discount cap, tier scores, ...) is compared in the gate's query with this run's effective value
+# (dbt_project.yml + DBT_VARS, what dbt itself gets), so the suite only expects "0 violations" and a DBT_VARS
+# override never trips a gate. Value sets (segments, tiers, reasons) are written into the suites by suites.py from
+# dbt_project.yml and the seed: after changing those, regenerate the suites.
+
+DBT_PROJECT = REPO_ROOT / "dbt" / "dbt_project.yml"
+RFM_SEGMENTS_SEED = REPO_ROOT / "dbt" / "seeds" / "rfm_segments.csv"
+
+
+def dbt_vars(run_overrides: bool = True) -> dict[str, Any]:
+    """The dbt vars of dbt/dbt_project.yml, with this run's DBT_VARS on top (unless run_overrides=False)."""
+    import yaml
+
+    values = dict(yaml.safe_load(DBT_PROJECT.read_text())["vars"])
+    if run_overrides:
+        try:
+            overrides = load_settings().dbt_vars
+        except SettingsError:  # the CLI rejects a bad setting, with its message, before any gate runs
+            overrides = None
+        values.update(json.loads(overrides) if overrides else {})
+    return values
+
+
+def rfm_segment_names() -> list[str]:
+    """Segment names of the seed dbt/seeds/rfm_segments.csv, in file order."""
+    with RFM_SEGMENTS_SEED.open(newline="") as seed:
+        return [row["segment"] for row in csv.DictReader(seed)]
+
+
+def purchase_tier_labels(lower_bounds: list[int]) -> list[str]:
+    """'1', '2', '3-4', '5-9', '10+' from var purchase_tier_lower_bounds (the macro customer_purchase_tier_labels)."""
+    bounds = sorted(lower_bounds)
+    labels = [f"{bounds[-1]}+"]
+    for lower, upper in zip(bounds, bounds[1:], strict=False):
+        labels.insert(-1, str(lower) if upper - 1 == lower else f"{lower}-{upper - 1}")
+    return labels
+
+
+def _sql_strings(values: list[str]) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+
+
+def _supply_tier_sql(score: str, v: dict[str, Any]) -> str:
+    """The tier a score must carry (the macro supply_tier, thresholds from the effective vars)."""
+    return (
+        f"case when {score} >= {float(v['supply_tier_preferred_min_score'])} then 'Preferred' "
+        f"when {score} >= {float(v['supply_tier_acceptable_min_score'])} then 'Acceptable' else 'Developmental' end"
+    )
+
+
+AS_OF = "(select max(as_of_date) from raw.run_context)"  # the build's as-of day, as dbt's as_of_date() macro
+
+
+def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
+    return (
+        Gate(
+            name="marts_mart_customer_rfm",
+            asset_key=("marts", "mart_customer_rfm"),
+            query=f"""
+                with snapshots as (
+                    select
+                        snapshot_date,
+                        count(*) - count(distinct customer_id) as duplicate_customer_ids,
+                        count(*) filter (where customer_id is null) as null_customer_ids
+                    from marts.mart_customer_rfm
+                    group by snapshot_date
+                )
+                select
+                    rfm.snapshot_date,
+                    rfm.segment,
+                    count(*) as customers,
+                    any_value(snapshots.duplicate_customer_ids) as duplicate_customer_ids,
+                    any_value(snapshots.null_customer_ids) as null_customer_ids,
+                    min(least(rfm.r_score, rfm.f_score, rfm.m_score)) as min_score,
+                    max(greatest(rfm.r_score, rfm.f_score, rfm.m_score)) as max_score,
+                    min(rfm.recency_days) as min_recency_days,
+                    min(rfm.frequency) as min_frequency,
+                    min(rfm.monetary)::double as min_monetary,
+                    count(*) filter (
+                        where rfm.rfm_cell
+                            is distinct from rfm.r_score::varchar || rfm.f_score::varchar || rfm.m_score::varchar
+                    ) as rfm_cell_mismatches,
+                    count(*) filter (
+                        where not (rfm.r_score between seed.r_score_min and seed.r_score_max
+                            and rfm.f_score between seed.f_score_min and seed.f_score_max)
+                    ) as segment_mismatches,
+                    count(*) filter (
+                        where rfm.is_current is distinct from (rfm.snapshot_date = {AS_OF})
+                            or rfm.is_month_end is distinct from (rfm.snapshot_date = last_day(rfm.snapshot_date))
+                    ) as snapshot_flag_mismatches,
+                    (select count(distinct snapshot_date) from marts.mart_customer_rfm where is_current)
+                        as current_snapshots
+                from marts.mart_customer_rfm as rfm
+                left join snapshots on rfm.snapshot_date = snapshots.snapshot_date
+                left join seeds.rfm_segments as seed on rfm.segment = seed.segment
+                group by rfm.snapshot_date, rfm.segment
+                order by all
+            """,
+            description="Per snapshot and segment: customer keys unique and present, segment from the seed and "
+            "matching its R/F ranges, scores 1-5, rfm_cell = R||F||M, one current snapshot (the as-of day).",
+        ),
+        Gate(
+            name="marts_mart_rfm_segments",
+            asset_key=("marts", "mart_rfm_segments"),
+            query="""
+                select
+                    snapshot_date,
+                    segment,
+                    is_current,
+                    customers,
+                    customer_share_rate,
+                    revenue_share_rate,
+                    least(avg_r_score, avg_f_score, avg_m_score) as min_avg_score,
+                    greatest(avg_r_score, avg_f_score, avg_m_score) as max_avg_score,
+                    sum(customer_share_rate) over snapshot as snapshot_customer_share,
+                    sum(revenue_share_rate) over snapshot as snapshot_revenue_share,
+                    (select count(distinct snapshot_date) from marts.mart_rfm_segments where is_current)
+                        as current_snapshots
+                from marts.mart_rfm_segments
+                window snapshot as (partition by snapshot_date)
+                order by snapshot_date, segment
+            """,
+            description="Snapshot x segment unique, segment from the seed, shares in [0, 1] adding up to 1 per "
+            "snapshot, average scores 1-5, one current snapshot.",
+        ),
+        Gate(
+            name="marts_mart_segment_migration",
+            asset_key=("marts", "mart_segment_migration"),
+            query="""
+                select
+                    from_snapshot_date,
+                    to_snapshot_date,
+                    from_segment,
+                    to_segment,
+                    customers,
+                    from_segment_share_rate,
+                    (to_snapshot_date <= from_snapshot_date)::int as snapshot_order_mismatches,
+                    (is_same_segment is distinct from (from_segment = to_segment))::int as same_segment_mismatches,
+                    sum(from_segment_share_rate) over (partition by to_snapshot_date, from_segment)
+                        as from_segment_share
+                from marts.mart_segment_migration
+                order by to_snapshot_date, from_segment, to_segment
+            """,
+            description="Moves unique per (to snapshot, from, to), segments from the seed (or '(new)'), customers >= "
+            "1, shares in [0, 1] adding up to 1 per from-segment, from-snapshot before to-snapshot.",
+        ),
+        Gate(
+            name="marts_mart_repurchase_cycle",
+            asset_key=("marts", "mart_repurchase_cycle"),
+            query="""
+                select
+                    dimension,
+                    dimension_value,
+                    case when dimension = 'purchase_tier' then dimension_value end as purchase_tier,
+                    gaps_count,
+                    least(p25_days, median_days, p75_days, p90_days, mean_days) as min_days,
+                    (not (p25_days <= median_days and median_days <= p75_days and p75_days <= p90_days))::int
+                        as percentile_order_mismatches,
+                    count(*) filter (where dimension = 'overall') over () as overall_rows
+                from marts.mart_repurchase_cycle
+                order by dimension, dimension_value
+            """,
+            description="One overall row; (dimension, value) unique; dimension and purchase tiers allowed values; "
+            "days >= 0 and p25 <= median <= p75 <= p90.",
+        ),
+        Gate(
+            name="marts_mart_cohort_retention",
+            asset_key=("marts", "mart_cohort_retention"),
+            query="""
+                select
+                    cohort_month,
+                    cohort_type,
+                    months_since_first_order,
+                    cohort_customers,
+                    active_customers,
+                    retention_rate,
+                    orders_count,
+                    revenue::double as revenue,
+                    cumulative_revenue_per_customer::double as cumulative_revenue_per_customer,
+                    least(second_order_30d_rate, second_order_60d_rate, second_order_90d_rate,
+                        second_order_365d_rate) as min_second_order_rate,
+                    greatest(second_order_30d_rate, second_order_60d_rate, second_order_90d_rate,
+                        second_order_365d_rate) as max_second_order_rate,
+                    (active_customers > cohort_customers or orders_count < active_customers
+                        or (months_since_first_order = 0 and active_customers <> cohort_customers))::int
+                        as customer_count_mismatches,
+                    (second_order_30d_rate > second_order_60d_rate or second_order_60d_rate > second_order_90d_rate
+                        or second_order_90d_rate > second_order_365d_rate)::int as window_order_mismatches
+                from marts.mart_cohort_retention
+                order by all
+            """,
+            description="(cohort, type, month offset) unique; cohort_type deep_discount/regular; retention and "
+            "second-order rates in [0, 1] and growing with the window; active <= cohort, all active in month 0.",
+        ),
+        Gate(
+            name="marts_mart_daily_kpis",
+            asset_key=("marts", "mart_daily_kpis"),
+            query=f"""
+                select
+                    kpi_date,
+                    kpi_date - lag(kpi_date) over (order by kpi_date) as days_since_previous_row,
+                    least(orders_count, cancelled_orders, refunded_orders, new_customers, returning_customers)
+                        as min_count,
+                    least(revenue, new_revenue, returning_revenue)::double as min_revenue,
+                    (revenue - new_revenue - returning_revenue)::double as revenue_split_difference,
+                    least(avg_order_value, new_avg_order_value, returning_avg_order_value)::double as min_aov,
+                    returning_revenue_share_rate,
+                    (select max(kpi_date) from marts.mart_daily_kpis) = {AS_OF} as ends_on_as_of_date
+                from marts.mart_daily_kpis
+                order by kpi_date
+            """,
+            description="One row per day without gaps up to the as-of day; counts and revenue >= 0; new + returning "
+            "revenue = revenue; returning share in [0, 1].",
+        ),
+        Gate(
+            name="marts_mart_outreach_candidates",
+            asset_key=("marts", "mart_outreach_candidates"),
+            query=f"""
+                with totals as (
+                    select
+                        count(*) - count(distinct customer_id) as duplicate_customer_ids,
+                        count(*) filter (where customer_id is null) as null_customer_ids,
+                        count(*) - count(distinct priority_rank) as duplicate_priority_ranks,
+                        coalesce(max(priority_rank) - count(*), 0) as priority_rank_gaps,
+                        count(*) filter (where as_of_date is distinct from {AS_OF}) as as_of_date_mismatches
+                    from marts.mart_outreach_candidates
+                )
+                select
+                    outreach_reason,
+                    suggested_channel,
+                    is_loyal,
+                    purchase_tier,
+                    lifecycle_stage,
+                    rfm_segment,
+                    spend_level,
+                    count(*) as candidates,
+                    min(priority_rank) as min_priority_rank,
+                    min(max_discount_rate) as min_discount_rate,
+                    max(max_discount_rate) as max_discount_rate,
+                    count(*) filter (
+                        where is_loyal and max_discount_rate > {float(v["outreach_loyal_max_discount_rate"])}
+                    ) as loyal_discount_above_cap,
+                    count(*) filter (
+                        where is_loyal is distinct from
+                            (purchase_tier in ({_sql_strings(v["outreach_loyal_tiers"])}))
+                    ) as loyal_flag_mismatches,
+                    count(*) filter (
+                        where suggested_channel = 'sms' and recent_sms_count + 1 > {int(v["outreach_sms_cap"])}
+                    ) as sms_above_cap,
+                    count(*) filter (
+                        where days_since_last_contact < {int(v["outreach_min_days_since_contact"])}
+                    ) as contacted_too_recently,
+                    any_value(totals.duplicate_customer_ids) as duplicate_customer_ids,
+                    any_value(totals.null_customer_ids) as null_customer_ids,
+                    any_value(totals.duplicate_priority_ranks) as duplicate_priority_ranks,
+                    any_value(totals.priority_rank_gaps) as priority_rank_gaps,
+                    any_value(totals.as_of_date_mismatches) as as_of_date_mismatches
+                from marts.mart_outreach_candidates, totals
+                group by all
+                order by all
+            """,
+            description="Per reason/channel/tier/stage/segment: allowed values; customers unique, ranks 1..n; "
+            "discount in [0, 1] and <= the loyal cap for loyal tiers; no SMS beyond the cap; nobody contacted within "
+            "outreach_min_days_since_contact (thresholds: this run's dbt vars).",
+        ),
+    )
+
+
+def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
+    window_days = int(v["supply_ranking_window_days"])
+    trend_change = float(v["supply_ranking_trend_min_score_change"])
+    compliance_change = float(v["supply_compliance_trend_min_change"])
+    return (
+        Gate(
+            name="marts_fct_deliveries",
+            asset_key=("marts", "fct_deliveries"),
+            query="""
+                select
+                    cast(date_trunc('month', delivered_date) as date) as delivered_month,
+                    count(*) as deliveries,
+                    count(*) - count(distinct delivery_id) as duplicate_delivery_ids,
+                    count(*) filter (where delivery_id is null or po_id is null or factory_id is null) as null_keys,
+                    min(delivered_units) as min_delivered_units,
+                    min(inspected_units) as min_inspected_units,
+                    count(*) filter (where passed_units > inspected_units) as passed_above_inspected,
+                    min(pass_rate) as min_pass_rate,
+                    max(pass_rate) as max_pass_rate,
+                    min(defect_ppm) as min_defect_ppm,
+                    max(defect_ppm) as max_defect_ppm,
+                    min(delivery_score) as min_delivery_score,
+                    max(delivery_score) as max_delivery_score,
+                    min(lead_time_days) as min_lead_time_days,
+                    count(*) filter (where is_otif is distinct from (is_on_time and is_in_full)) as otif_mismatches,
+                    count(*) filter (
+                        where is_inspected is distinct from (inspected_units > 0)
+                            or (pass_rate is null) is distinct from (inspected_units = 0)
+                    ) as inspection_mismatches
+                from marts.fct_deliveries
+                group by all
+                order by all
+            """,
+            description="Per delivery month: delivery ids unique and present, units > 0, passed <= inspected, pass "
+            "rate in [0, 1], defect ppm in [0, 1e6], score in [0, 100], lead time >= 0, OTIF = on time and in full.",
+        ),
+        Gate(
+            name="marts_mart_factory_scorecard",
+            asset_key=("marts", "mart_factory_scorecard"),
+            query=f"""
+                with periods as (
+                    select
+                        period_grain,
+                        period_start,
+                        count(*) - count(distinct factory_id) as duplicate_factory_ids,
+                        count(*) filter (where factory_id is null) as null_factory_ids,
+                        min(rank) as min_rank,
+                        max(rank) - count(distinct rank) as rank_gaps,
+                        count(*) - count(distinct rank) as duplicate_ranks
+                    from marts.mart_factory_scorecard
+                    group by period_grain, period_start
+                )
+                select
+                    scorecard.period_grain,
+                    scorecard.period_start,
+                    scorecard.tier,
+                    count(*) as factories,
+                    min(scorecard.deliveries_count) as min_deliveries_count,
+                    min(least(scorecard.on_time_rate, scorecard.in_full_rate, scorecard.otif_rate,
+                        scorecard.pass_rate)) as min_rate,
+                    max(greatest(scorecard.on_time_rate, scorecard.in_full_rate, scorecard.otif_rate,
+                        scorecard.pass_rate)) as max_rate,
+                    min(scorecard.defect_ppm) as min_defect_ppm,
+                    min(scorecard.score) as min_score,
+                    max(scorecard.score) as max_score,
+                    count(*) filter (
+                        where scorecard.tier is distinct from {_supply_tier_sql("scorecard.score", v)}
+                    ) as tier_mismatches,
+                    count(*) filter (
+                        where scorecard.otif_rate > least(scorecard.on_time_rate, scorecard.in_full_rate) + 1e-9
+                    ) as otif_above_components,
+                    count(*) filter (where scorecard.passed_units > scorecard.inspected_units)
+                        as passed_above_inspected,
+                    count(*) filter (
+                        where scorecard.rank_change is distinct from scorecard.previous_rank - scorecard.rank
+                            or scorecard.period_end is distinct from case scorecard.period_grain
+                                when 'month' then last_day(scorecard.period_start)
+                                else scorecard.period_start + 6
+                            end
+                    ) as derived_column_mismatches,
+                    any_value(periods.duplicate_factory_ids) as duplicate_factory_ids,
+                    any_value(periods.null_factory_ids) as null_factory_ids,
+                    any_value(periods.min_rank) as min_rank,
+                    any_value(periods.rank_gaps) as rank_gaps,
+                    any_value(periods.duplicate_ranks) as duplicate_ranks
+                from marts.mart_factory_scorecard as scorecard
+                left join periods
+                    on scorecard.period_grain = periods.period_grain
+                    and scorecard.period_start = periods.period_start
+                group by scorecard.period_grain, scorecard.period_start, scorecard.tier
+                order by all
+            """,
+            description="Per period and tier: grain month/week, tier allowed and matching the score (this run's "
+            "supply_tier_* vars), factories unique per period, ranks 1..n, rates in [0, 1], OTIF <= on time and "
+            "in full, ppm >= 0, score in [0, 100].",
+        ),
+        Gate(
+            name="marts_mart_factory_ranking",
+            asset_key=("marts", "mart_factory_ranking"),
+            query=f"""
+                with window_deliveries as (
+                    select count(*) as deliveries_count
+                    from marts.fct_deliveries
+                    where delivered_date > {AS_OF} - {window_days} and delivered_date <= {AS_OF}
+                )
+                select
+                    factory_id,
+                    rank,
+                    tier,
+                    trend,
+                    strongest_indicator,
+                    weakest_indicator,
+                    least(on_time_rate, in_full_rate, otif_rate, pass_rate) as min_rate,
+                    greatest(on_time_rate, in_full_rate, otif_rate, pass_rate) as max_rate,
+                    defect_ppm,
+                    score,
+                    deliveries_count,
+                    (tier is distinct from {_supply_tier_sql("score", v)})::int as tier_mismatches,
+                    (trend is distinct from case
+                        when previous_score is null then 'new'
+                        when score - previous_score >= {trend_change} then 'improving'
+                        when previous_score - score >= {trend_change} then 'declining'
+                        else 'stable'
+                    end)::int as trend_mismatches,
+                    (otif_rate > least(on_time_rate, in_full_rate) + 1e-9)::int as otif_above_components,
+                    (window_end_date is distinct from {AS_OF} or as_of_date is distinct from {AS_OF}
+                        or window_start_date is distinct from {AS_OF} - {window_days - 1})::int as window_mismatches,
+                    max(rank) over () - count(*) over () as rank_gaps,
+                    (sum(deliveries_count) over () - (select deliveries_count from window_deliveries))::bigint
+                        as window_deliveries_difference
+                from marts.mart_factory_ranking
+                order by rank
+            """,
+            description="Factories unique, ranks 1..n, tier and trend allowed and matching score (this run's vars), "
+            "indicators allowed, rates in [0, 1], ppm >= 0, score in [0, 100], deliveries = fct_deliveries in the "
+            "window.",
+        ),
+        Gate(
+            name="marts_mart_factory_alerts",
+            asset_key=("marts", "mart_factory_alerts"),
+            query=f"""
+                select
+                    alert_id,
+                    factory_id,
+                    alert_type,
+                    indicator,
+                    opened_date,
+                    severity,
+                    status,
+                    closed_date is not null as is_closed,
+                    case when alert_type = 'decline' then least(recent_value, baseline_value) end as min_decline_rate,
+                    case when alert_type = 'decline' then greatest(recent_value, baseline_value) end
+                        as max_decline_rate,
+                    case when alert_type = 'tier_floor' then recent_value end as tier_floor_score,
+                    breach_periods_count,
+                    deliveries_count,
+                    (value_drop <= min_drop or max_drop < value_drop)::int as drop_mismatches,
+                    (closed_date < opened_date or last_breach_date < opened_date or opened_date > {AS_OF})::int
+                        as date_order_mismatches,
+                    (severity is distinct from case
+                        when max_drop >= {float(v["supply_alert_high_severity_ratio"])} * min_drop then 'high'
+                        else 'medium'
+                    end)::int as severity_mismatches
+                from marts.mart_factory_alerts
+                order by alert_id
+            """,
+            description="Alert ids and (factory, type, indicator, opened) unique; type/indicator/severity/status "
+            "allowed and consistent; rates in [0, 1], tier-floor scores in [0, 100]; drop > threshold; dates in order.",
+        ),
+        Gate(
+            name="marts_mart_supplier_scorecard",
+            asset_key=("marts", "mart_supplier_scorecard"),
+            query="""
+                select
+                    supplier_id,
+                    month_start,
+                    purchases_count,
+                    factories_count,
+                    purchased_units,
+                    spend_amount::double as spend_amount,
+                    on_time_rate,
+                    defect_rate,
+                    defective_units,
+                    (factories_count > purchases_count or defective_units > purchased_units)::int
+                        as count_mismatches
+                from marts.mart_supplier_scorecard
+                order by supplier_id, month_start
+            """,
+            description="(supplier, month) unique and present; purchases, factories and units >= 1; spend >= 0; "
+            "on-time and defect rates in [0, 1]; defective <= purchased units.",
+        ),
+        Gate(
+            name="marts_mart_factory_supplier_compliance",
+            asset_key=("marts", "mart_factory_supplier_compliance"),
+            query=f"""
+                select
+                    factory_id,
+                    month_start,
+                    purchases_count,
+                    material_spend_amount::double as material_spend_amount,
+                    designated_spend_amount::double as designated_spend_amount,
+                    least(designated_spend_share, rolling_designated_spend_share, previous_designated_spend_share)
+                        as min_share,
+                    greatest(designated_spend_share, rolling_designated_spend_share, previous_designated_spend_share)
+                        as max_share,
+                    compliance_trend,
+                    (designated_spend_amount > material_spend_amount)::int as designated_above_total,
+                    (compliance_trend is distinct from case
+                        when previous_designated_spend_share is null then null
+                        when rolling_designated_spend_share - previous_designated_spend_share >= {compliance_change}
+                            then 'improving'
+                        when previous_designated_spend_share - rolling_designated_spend_share >= {compliance_change}
+                            then 'worsening'
+                        else 'stable'
+                    end)::int as trend_mismatches
+                from marts.mart_factory_supplier_compliance
+                order by factory_id, month_start
+            """,
+            description="(factory, month) unique and present; spend >= 0 and designated <= all; shares in [0, 1]; "
+            "trend allowed and matching the shares (this run's supply_compliance_trend_min_change).",
+        ),
+    )
+
+
+def _reconciliation_gates() -> tuple[Gate, ...]:
+    return (
+        Gate(
+            name="marts_revenue_reconciliation",
+            asset_key=("marts", "mart_daily_kpis"),
+            query=f"""
+                with orders as (
+                    select
+                        cast(date_trunc('month', ordered_date) as date) as month_start,
+                        count(*) filter (where is_paid) as paid_orders,
+                        coalesce(sum(net_amount) filter (where is_paid), 0) as paid_net_amount,
+                        count(*) filter (where status = 'cancelled') as cancelled_orders,
+                        count(*) filter (where status = 'refunded') as refunded_orders
+                    from marts.fct_orders
+                    where ordered_date <= {AS_OF}
+                    group by all
+                ),
+                kpis as (
+                    select
+                        cast(date_trunc('month', kpi_date) as date) as month_start,
+                        sum(orders_count) as paid_orders,
+                        sum(revenue) as revenue,
+                        sum(cancelled_orders) as cancelled_orders,
+                        sum(refunded_orders) as refunded_orders,
+                        sum(new_customers) as new_customers
+                    from marts.mart_daily_kpis
+                    group by all
+                ),
+                first_orders as (
+                    select
+                        cast(date_trunc('month', first_order_date) as date) as month_start,
+                        count(*) as new_customers
+                    from marts.dim_customers
+                    where first_order_date <= {AS_OF}
+                    group by all
+                ),
+                cohorts as (
+                    select
+                        cast(cohort_month + to_months(months_since_first_order) as date) as month_start,
+                        sum(orders_count) as paid_orders,
+                        sum(revenue) as revenue
+                    from marts.mart_cohort_retention
+                    group by all
+                ),
+                months as (
+                    select month_start from orders
+                    union select month_start from kpis
+                    union select month_start from first_orders
+                    union select month_start from cohorts
+                )
+                select
+                    months.month_start,
+                    coalesce(kpis.paid_orders, 0) - coalesce(orders.paid_orders, 0) as kpis_orders_difference,
+                    (coalesce(kpis.revenue, 0) - coalesce(orders.paid_net_amount, 0))::double
+                        as kpis_revenue_difference,
+                    coalesce(kpis.cancelled_orders, 0) + coalesce(kpis.refunded_orders, 0)
+                        - coalesce(orders.cancelled_orders, 0) - coalesce(orders.refunded_orders, 0)
+                        as kpis_unpaid_orders_difference,
+                    coalesce(kpis.new_customers, 0) - coalesce(first_orders.new_customers, 0)
+                        as kpis_new_customers_difference,
+                    coalesce(cohorts.paid_orders, 0) - coalesce(orders.paid_orders, 0) as cohort_orders_difference,
+                    (coalesce(cohorts.revenue, 0) - coalesce(orders.paid_net_amount, 0))::double
+                        as cohort_revenue_difference
+                from months
+                left join orders on months.month_start = orders.month_start
+                left join kpis on months.month_start = kpis.month_start
+                left join first_orders on months.month_start = first_orders.month_start
+                left join cohorts on months.month_start = cohorts.month_start
+                order by months.month_start
+            """,
+            description="Per month up to the as-of day: mart_daily_kpis paid orders, revenue, cancelled + refunded "
+            "= fct_orders; new customers = dim_customers first orders; mart_cohort_retention orders and revenue "
+            "(by activity month) = fct_orders paid.",
+        ),
+        Gate(
+            name="marts_rfm_reconciliation",
+            asset_key=("marts", "mart_rfm_segments"),
+            query=f"""
+                with rfm as (
+                    select
+                        snapshot_date,
+                        bool_or(is_current) as is_current,
+                        count(*) as customers,
+                        sum(monetary) as monetary,
+                        lag(count(*)) over (order by snapshot_date) as previous_customers,
+                        row_number() over (order by snapshot_date) = 1 as is_first
+                    from marts.mart_customer_rfm
+                    group by snapshot_date
+                ),
+                segments as (
+                    select snapshot_date, sum(customers) as customers, sum(revenue) as revenue
+                    from marts.mart_rfm_segments
+                    group by snapshot_date
+                ),
+                migrations as (
+                    select
+                        to_snapshot_date as snapshot_date,
+                        sum(customers) as customers,
+                        sum(customers) filter (where from_segment <> '(new)') as staying_customers
+                    from marts.mart_segment_migration
+                    group by to_snapshot_date
+                ),
+                current_customers as (
+                    select count(*) as customers
+                    from marts.dim_customers
+                    where orders_count > 0 and first_order_date <= {AS_OF}
+                ),
+                current_revenue as (
+                    select coalesce(sum(net_amount), 0) as revenue
+                    from marts.fct_orders
+                    where is_paid and ordered_date <= {AS_OF}
+                )
+                select
+                    coalesce(rfm.snapshot_date, segments.snapshot_date) as snapshot_date,
+                    coalesce(segments.customers, 0) - coalesce(rfm.customers, 0) as segments_customers_difference,
+                    (coalesce(segments.revenue, 0) - coalesce(rfm.monetary, 0))::double as segments_revenue_difference,
+                    case when not rfm.is_first then coalesce(migrations.customers, 0) - rfm.customers else 0 end
+                        as migration_customers_difference,
+                    case when not rfm.is_first then coalesce(migrations.staying_customers, 0) - rfm.previous_customers
+                        else 0 end as migration_staying_difference,
+                    case when rfm.is_current then rfm.customers - current_customers.customers else 0 end
+                        as current_customers_difference,
+                    case when rfm.is_current then (rfm.monetary - current_revenue.revenue)::double else 0 end
+                        as current_monetary_difference
+                from rfm
+                full outer join segments on rfm.snapshot_date = segments.snapshot_date
+                left join migrations on rfm.snapshot_date = migrations.snapshot_date
+                cross join current_customers
+                cross join current_revenue
+                order by 1
+            """,
+            description="Per snapshot: mart_rfm_segments customers and revenue = mart_customer_rfm; "
+            "mart_segment_migration moves into it = its customers, and from an earlier segment = the previous "
+            "snapshot's customers; the current snapshot = dim_customers with a paid order and fct_orders paid revenue.",
+        ),
+        Gate(
+            name="marts_supply_reconciliation",
+            asset_key=("marts", "mart_factory_scorecard"),
+            query="""
+                with deliveries as (
+                    select
+                        grain.period_grain,
+                        cast(date_trunc(grain.period_grain, delivered_date) as date) as period_start,
+                        count(*) as deliveries_count,
+                        sum(delivered_units) as delivered_units,
+                        sum(inspected_units) as inspected_units,
+                        sum(passed_units) as passed_units
+                    from marts.fct_deliveries
+                    cross join (values ('month'), ('week')) as grain (period_grain)
+                    group by all
+                ),
+                scorecard as (
+                    select
+                        period_grain,
+                        period_start,
+                        sum(deliveries_count) as deliveries_count,
+                        sum(delivered_units) as delivered_units,
+                        sum(inspected_units) as inspected_units,
+                        sum(passed_units) as passed_units
+                    from marts.mart_factory_scorecard
+                    group by all
+                )
+                select
+                    coalesce(scorecard.period_grain, deliveries.period_grain) as period_grain,
+                    coalesce(scorecard.period_start, deliveries.period_start) as period_start,
+                    coalesce(scorecard.deliveries_count, 0) - coalesce(deliveries.deliveries_count, 0)
+                        as deliveries_count_difference,
+                    coalesce(scorecard.delivered_units, 0) - coalesce(deliveries.delivered_units, 0)
+                        as delivered_units_difference,
+                    coalesce(scorecard.inspected_units, 0) - coalesce(deliveries.inspected_units, 0)
+                        as inspected_units_difference,
+                    coalesce(scorecard.passed_units, 0) - coalesce(deliveries.passed_units, 0)
+                        as passed_units_difference
+                from scorecard
+                full outer join deliveries
+                    on scorecard.period_grain = deliveries.period_grain
+                    and scorecard.period_start = deliveries.period_start
+                order by all
+            """,
+            description="Per month and per ISO week: mart_factory_scorecard deliveries, delivered, inspected and "
+            "passed units = fct_deliveries of that period.",
+        ),
+        Gate(
+            name="marts_materials_reconciliation",
+            asset_key=("marts", "mart_factory_supplier_compliance"),
+            query="""
+                with suppliers as (
+                    select month_start, sum(purchases_count) as purchases_count, sum(spend_amount) as spend_amount
+                    from marts.mart_supplier_scorecard
+                    group by all
+                ),
+                factories as (
+                    select
+                        month_start,
+                        sum(purchases_count) as purchases_count,
+                        sum(material_spend_amount) as spend_amount
+                    from marts.mart_factory_supplier_compliance
+                    group by all
+                )
+                select
+                    coalesce(suppliers.month_start, factories.month_start) as month_start,
+                    coalesce(factories.purchases_count, 0) - coalesce(suppliers.purchases_count, 0)
+                        as purchases_count_difference,
+                    (coalesce(factories.spend_amount, 0) - coalesce(suppliers.spend_amount, 0))::double
+                        as spend_amount_difference
+                from suppliers
+                full outer join factories on suppliers.month_start = factories.month_start
+                order by 1
+            """,
+            description="Per month: material purchases and spend in mart_factory_supplier_compliance = "
+            "mart_supplier_scorecard (to the cent).",
+        ),
+    )
+
+
+_VARS = dbt_vars()  # this run's effective dbt vars (dbt_project.yml + DBT_VARS)
+
 MART_GATES: tuple[Gate, ...] = (
     Gate(
         name="marts_fct_orders_daily",
@@ -203,6 +918,9 @@ MART_GATES: tuple[Gate, ...] = (
         description="Totals agree between marts: sum(dim_customers.net_revenue) = paid sum(fct_orders.net_amount), "
         "sum(orders_count) = paid orders.",
     ),
+    *_customer_mart_gates(_VARS),
+    *_supply_mart_gates(_VARS),
+    *_reconciliation_gates(),
 )
 
 GATES: tuple[Gate, ...] = RAW_GATES + MART_GATES

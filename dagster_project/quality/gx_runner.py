@@ -78,7 +78,13 @@ def run_checkpoint(name: str, frame: Any, parameters: dict[str, Any] | None = No
             failures.append(
                 Failure(
                     expectation=config.type,
-                    column=config.kwargs.get("column") or config.kwargs.get("column_list"),
+                    column=config.kwargs.get("column")
+                    or config.kwargs.get("column_list")
+                    or (
+                        f"{config.kwargs['column_A']}, {config.kwargs['column_B']}"
+                        if "column_A" in config.kwargs
+                        else None
+                    ),
                     unexpected_count=details.get("unexpected_count"),
                     samples=list(details.get("partial_unexpected_list") or [details.get("observed_value")])
                     if details

@@ -7,14 +7,18 @@ Raw suites follow the raw contract and warehouse/rules.py; mart suites state wha
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from dagster_project.quality.gates import (
     GATES,
     VOLUME_CHECKED_TABLES,
     VOLUME_RATIO_RANGE,
+    dbt_vars,
+    purchase_tier_labels,
     raw_profile_columns,
     raw_schema_signature,
+    rfm_segment_names,
 )
 from dagster_project.sources.contract import RAW_TABLES
 
@@ -94,7 +98,272 @@ def _mart_expectations(name: str) -> list[Any]:
             gxe.ExpectColumnValuesToBeBetween(column="net_revenue_difference", min_value=-0.001, max_value=0.001),
             gxe.ExpectColumnValuesToBeBetween(column="orders_count_difference", min_value=0, max_value=0),
         ]
+    expectations = _customer_mart_expectations(name) or _supply_mart_expectations(name)
+    if expectations:
+        return expectations
     raise KeyError(f"no expectations written for gate {name!r}: add them to dagster_project/quality/suites.py")
+
+
+# Value sets of the mart suites. Those derived from dbt vars or the segment seed are read here, when the suites are
+# written (after changing purchase_tier_lower_bounds, spend_level_bands, outreach_discount_rates or the seed,
+# regenerate); the others are the fixed labels of the dbt models (their accepted_values tests say the same).
+LIFECYCLE_STAGES = ["new", "active", "at_risk", "dormant", "lost"]
+SUPPLY_TIERS = ["Preferred", "Acceptable", "Developmental"]
+SUPPLY_INDICATORS = ["on_time_rate", "in_full_rate", "pass_rate"]
+CENT = 0.001  # money is DECIMAL(.,2) end to end: totals agree to the cent
+# 0..100 scores are weighted sums of doubles (0.4 + 0.2 + 0.4): a perfect score can come out as 100.00000000000001
+SCORE_MAX = 100 + 1e-9
+
+
+def _zero(*columns: str) -> list[Any]:
+    """Violation counts and count differences that must be exactly 0."""
+    import great_expectations.expectations as gxe
+
+    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=0) for c in columns]
+
+
+def _cents(*columns: str) -> list[Any]:
+    """Money differences that must be 0 to the cent."""
+    import great_expectations.expectations as gxe
+
+    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=-CENT, max_value=CENT) for c in columns]
+
+
+def _between(min_value: float | None, max_value: float | None, *columns: str) -> list[Any]:
+    import great_expectations.expectations as gxe
+
+    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=min_value, max_value=max_value) for c in columns]
+
+
+def _in_set(column: str, values: list[Any]) -> list[Any]:
+    """An allowed-value column: never null, always one of `values`."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column=column),
+        gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values),
+    ]
+
+
+def _keys(*columns: str) -> list[Any]:
+    """Columns that are present and unique together (the frame's grain)."""
+    import great_expectations.expectations as gxe
+
+    unique = (
+        gxe.ExpectColumnValuesToBeUnique(column=columns[0])
+        if len(columns) == 1
+        else gxe.ExpectCompoundColumnsToBeUnique(column_list=list(columns))
+    )
+    return [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in columns] + [unique]
+
+
+def _customer_mart_expectations(name: str) -> list[Any]:
+    import great_expectations.expectations as gxe
+
+    project_vars = dbt_vars(run_overrides=False)
+    segments = rfm_segment_names()
+    tiers = purchase_tier_labels(project_vars["purchase_tier_lower_bounds"])
+    at_least_one_row = gxe.ExpectTableRowCountToBeBetween(min_value=1)
+    if name == "marts_mart_customer_rfm":
+        return [
+            at_least_one_row,
+            *_keys("snapshot_date", "segment"),
+            *_in_set("segment", segments),
+            *_zero("duplicate_customer_ids", "null_customer_ids"),
+            *_between(1, 5, "min_score", "max_score"),
+            *_between(0, None, "min_recency_days", "min_monetary"),
+            *_between(1, None, "customers", "min_frequency"),
+            *_zero("rfm_cell_mismatches", "segment_mismatches", "snapshot_flag_mismatches"),
+            *_between(1, 1, "current_snapshots"),
+        ]
+    if name == "marts_mart_rfm_segments":
+        return [
+            at_least_one_row,
+            *_keys("snapshot_date", "segment"),
+            *_in_set("segment", segments),
+            *_between(1, None, "customers"),
+            *_between(0, 1, "customer_share_rate", "revenue_share_rate"),
+            *_between(1, 5, "min_avg_score", "max_avg_score"),
+            *_between(1 - 1e-9, 1 + 1e-9, "snapshot_customer_share", "snapshot_revenue_share"),
+            *_between(1, 1, "current_snapshots"),
+        ]
+    if name == "marts_mart_segment_migration":
+        return [
+            *_keys("to_snapshot_date", "from_segment", "to_segment"),
+            gxe.ExpectColumnValuesToNotBeNull(column="from_snapshot_date"),
+            gxe.ExpectColumnValuesToBeInSet(column="from_segment", value_set=["(new)", *segments]),
+            gxe.ExpectColumnValuesToBeInSet(column="to_segment", value_set=segments),
+            *_between(1, None, "customers"),
+            *_between(0, 1, "from_segment_share_rate"),
+            *_between(1 - 1e-9, 1 + 1e-9, "from_segment_share"),
+            *_zero("snapshot_order_mismatches", "same_segment_mismatches"),
+        ]
+    if name == "marts_mart_repurchase_cycle":
+        return [
+            at_least_one_row,
+            *_keys("dimension", "dimension_value"),
+            *_in_set("dimension", ["overall", "category", "purchase_tier"]),
+            gxe.ExpectColumnValuesToBeInSet(column="purchase_tier", value_set=tiers),
+            *_between(0, None, "gaps_count", "min_days"),
+            *_zero("percentile_order_mismatches"),
+            *_between(1, 1, "overall_rows"),
+        ]
+    if name == "marts_mart_cohort_retention":
+        return [
+            at_least_one_row,
+            *_keys("cohort_month", "cohort_type", "months_since_first_order"),
+            *_in_set("cohort_type", ["deep_discount", "regular"]),
+            *_between(0, None, "months_since_first_order", "active_customers", "orders_count", "revenue"),
+            *_between(0, None, "cumulative_revenue_per_customer"),
+            *_between(1, None, "cohort_customers"),
+            *_between(0, 1, "retention_rate", "min_second_order_rate", "max_second_order_rate"),
+            *_zero("customer_count_mismatches", "window_order_mismatches"),
+        ]
+    if name == "marts_mart_daily_kpis":
+        return [
+            at_least_one_row,
+            *_keys("kpi_date"),
+            *_between(1, 1, "days_since_previous_row"),
+            gxe.ExpectColumnValuesToBeInSet(column="ends_on_as_of_date", value_set=[True]),
+            *_between(0, None, "min_count", "min_revenue", "min_aov"),
+            *_cents("revenue_split_difference"),
+            *_between(0, 1, "returning_revenue_share_rate"),
+        ]
+    if name == "marts_mart_outreach_candidates":
+        return [
+            *_in_set("outreach_reason", sorted(project_vars["outreach_discount_rates"])),
+            *_in_set("suggested_channel", ["sms", "email"]),
+            gxe.ExpectColumnValuesToNotBeNull(column="is_loyal"),
+            *_in_set("purchase_tier", tiers),
+            *_in_set("lifecycle_stage", LIFECYCLE_STAGES),
+            gxe.ExpectColumnValuesToBeInSet(column="rfm_segment", value_set=segments),
+            *_in_set("spend_level", [label for label, _ in project_vars["spend_level_bands"]]),
+            *_between(1, None, "min_priority_rank"),
+            *_between(0, 1, "min_discount_rate", "max_discount_rate"),
+            *_zero("duplicate_customer_ids", "null_customer_ids", "duplicate_priority_ranks", "priority_rank_gaps"),
+            *_zero("as_of_date_mismatches", "loyal_flag_mismatches", "loyal_discount_above_cap"),
+            *_zero("sms_above_cap", "contacted_too_recently"),
+        ]
+    if name == "marts_revenue_reconciliation":
+        return [
+            at_least_one_row,
+            *_keys("month_start"),
+            *_zero("kpis_orders_difference", "kpis_unpaid_orders_difference", "kpis_new_customers_difference"),
+            *_zero("cohort_orders_difference"),
+            *_cents("kpis_revenue_difference", "cohort_revenue_difference"),
+        ]
+    if name == "marts_rfm_reconciliation":
+        return [
+            at_least_one_row,
+            *_keys("snapshot_date"),
+            *_zero("segments_customers_difference", "migration_customers_difference", "migration_staying_difference"),
+            *_zero("current_customers_difference"),
+            *_cents("segments_revenue_difference", "current_monetary_difference"),
+        ]
+    return []
+
+
+def _supply_mart_expectations(name: str) -> list[Any]:
+    import great_expectations.expectations as gxe
+
+    # supply marts may be empty (a shop without factory data, e.g. the Online Retail export): no row minimum
+    if name == "marts_fct_deliveries":
+        return [
+            *_keys("delivered_month"),
+            *_between(1, None, "deliveries", "min_delivered_units"),
+            *_zero("duplicate_delivery_ids", "null_keys", "passed_above_inspected"),
+            *_between(0, None, "min_inspected_units", "min_lead_time_days"),
+            *_between(0, 1, "min_pass_rate", "max_pass_rate"),
+            *_between(0, 1_000_000, "min_defect_ppm", "max_defect_ppm"),
+            *_between(0, SCORE_MAX, "min_delivery_score", "max_delivery_score"),
+            *_zero("otif_mismatches", "inspection_mismatches"),
+        ]
+    if name == "marts_mart_factory_scorecard":
+        return [
+            *_keys("period_grain", "period_start", "tier"),
+            *_in_set("period_grain", ["month", "week"]),
+            *_in_set("tier", SUPPLY_TIERS),
+            *_between(1, None, "factories", "min_deliveries_count"),
+            *_zero("duplicate_factory_ids", "null_factory_ids", "duplicate_ranks", "rank_gaps"),
+            *_between(1, 1, "min_rank"),
+            *_between(0, 1, "min_rate", "max_rate"),
+            *_between(0, None, "min_defect_ppm"),
+            *_between(0, SCORE_MAX, "min_score", "max_score"),
+            *_zero("tier_mismatches", "otif_above_components", "passed_above_inspected", "derived_column_mismatches"),
+        ]
+    if name == "marts_mart_factory_ranking":
+        return [
+            *_keys("factory_id"),
+            *_keys("rank"),
+            *_between(1, None, "rank", "deliveries_count"),
+            *_zero("rank_gaps"),
+            *_in_set("tier", SUPPLY_TIERS),
+            *_in_set("trend", ["improving", "stable", "declining", "new"]),
+            gxe.ExpectColumnValuesToBeInSet(column="strongest_indicator", value_set=SUPPLY_INDICATORS),
+            gxe.ExpectColumnValuesToBeInSet(column="weakest_indicator", value_set=SUPPLY_INDICATORS),
+            *_between(0, 1, "min_rate", "max_rate"),
+            *_between(0, None, "defect_ppm"),
+            *_between(0, SCORE_MAX, "score"),
+            *_zero("tier_mismatches", "trend_mismatches", "otif_above_components", "window_mismatches"),
+            *_zero("window_deliveries_difference"),
+        ]
+    if name == "marts_mart_factory_alerts":
+        return [
+            *_keys("alert_id"),
+            *_keys("factory_id", "alert_type", "indicator", "opened_date"),
+            *_in_set("alert_type", ["decline", "tier_floor"]),
+            *_in_set("indicator", [*SUPPLY_INDICATORS, "score"]),
+            gxe.ExpectColumnPairValuesToBeInSet(
+                column_A="alert_type",
+                column_B="indicator",
+                value_pairs_set=[*(("decline", i) for i in SUPPLY_INDICATORS), ("tier_floor", "score")],
+            ),
+            *_in_set("severity", ["high", "medium"]),
+            *_in_set("status", ["open", "closed"]),
+            gxe.ExpectColumnPairValuesToBeInSet(
+                column_A="status", column_B="is_closed", value_pairs_set=[("open", False), ("closed", True)]
+            ),
+            *_between(0, 1, "min_decline_rate", "max_decline_rate"),
+            *_between(0, SCORE_MAX, "tier_floor_score"),
+            *_between(1, None, "breach_periods_count"),
+            *_between(0, None, "deliveries_count"),
+            *_zero("drop_mismatches", "date_order_mismatches", "severity_mismatches"),
+        ]
+    if name == "marts_mart_supplier_scorecard":
+        return [
+            *_keys("supplier_id", "month_start"),
+            *_between(1, None, "purchases_count", "factories_count", "purchased_units"),
+            *_between(0, None, "spend_amount", "defective_units"),
+            *_between(0, 1, "on_time_rate", "defect_rate"),
+            *_zero("count_mismatches"),
+        ]
+    if name == "marts_mart_factory_supplier_compliance":
+        return [
+            *_keys("factory_id", "month_start"),
+            *_between(1, None, "purchases_count"),
+            *_between(0, None, "material_spend_amount", "designated_spend_amount"),
+            *_between(0, 1, "min_share", "max_share"),
+            gxe.ExpectColumnValuesToBeInSet(column="compliance_trend", value_set=["improving", "stable", "worsening"]),
+            *_zero("designated_above_total", "trend_mismatches"),
+        ]
+    if name == "marts_supply_reconciliation":
+        return [
+            *_keys("period_grain", "period_start"),
+            *_zero("deliveries_count_difference", "delivered_units_difference"),
+            *_zero("inspected_units_difference", "passed_units_difference"),
+        ]
+    if name == "marts_materials_reconciliation":
+        return [
+            *_keys("month_start"),
+            *_zero("purchases_count_difference"),
+            *_cents("spend_amount_difference"),
+        ]
+    return []
+
+
+def _identity(expectation: Any) -> str:
+    config = expectation.configuration.to_json_dict()
+    return json.dumps({"type": config["type"], "kwargs": config["kwargs"]}, sort_keys=True, default=str)
 
 
 def write_suites() -> None:
@@ -110,9 +379,12 @@ def write_suites() -> None:
             suite = ctx.suites.get(gate.name)
         except Exception:  # noqa: BLE001 - GX raises several types for "not found"
             suite = ctx.suites.add(gx.ExpectationSuite(name=gate.name))
+        # an unchanged expectation keeps its id, so regenerating shows only real changes in the diff
+        known_ids = {_identity(e): e.id for e in suite.expectations}
         suite.expectations = []
         for expectation in expectations:
-            suite.add_expectation(expectation)
+            added = suite.add_expectation(expectation)
+            added.id = known_ids.pop(_identity(added), added.id)
         suite.notes = f"{gate.description} (query in dagster_project/quality/gates.py)"
         suite.save()
         gx_runner.ensure_checkpoint(gate.name)
