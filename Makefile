@@ -37,6 +37,7 @@ backfill: $(VENV)/.installed  ## load a range of days in one run: make backfill 
 	@$(PY) -m dagster_project.cli backfill
 
 test: $(VENV)/.installed  ## the whole test suite, including real builds on small data
+	@$(PY) -m dagster_project.cli prepare
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed  ## benchmarks vs DuckDB floor and pandas (BENCH_DATASETS=sim-1,tpch-sf1 BENCH_RUNS=3)

@@ -34,7 +34,7 @@ def main(mapped: str) -> int:
         for name, table in RAW_TABLES.items():
             data = pq.read_table(Path(mapped) / f"{name}.parquet")
             raw.load_table(con, table, data, dt.date(1900, 1, 1), settings.as_of, load_id, "files")
-        raw.write_run_context(con, settings.as_of, "files")
+        raw.write_run_context(con, dt.date(1900, 1, 1), settings.as_of, "files")
     print(f"direct: raw loaded in {time.perf_counter() - started:.1f}s", flush=True)
     cli.ensure_manifest()
     import dagster as dg

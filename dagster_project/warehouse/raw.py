@@ -310,11 +310,21 @@ def load_table(
     return LoadStats(table.name, load_id, rows_in, rows_loaded, rows_quarantined)
 
 
-def write_run_context(con: duckdb.DuckDBPyConnection, as_of: dt.date, source: str) -> None:
-    """Record the as-of day of this build for dbt (macro as_of_date) in raw.run_context."""
-    con.execute("create table if not exists raw.run_context (as_of_date date, source varchar, written_at timestamp)")
-    con.execute("delete from raw.run_context")
-    con.execute("insert into raw.run_context values (?, ?, current_timestamp)", [as_of, source])
+def write_run_context(con: duckdb.DuckDBPyConnection, first_day: dt.date, last_day: dt.date, source: str) -> None:
+    """Record for dbt (macros as_of_date, incremental_from_date) the build's as-of day and the first day this
+    run loaded, in raw.run_context. The as-of day never moves back: re-running an earlier day for a late file
+    reloads that day, and the marts stay as of the newest day loaded so far."""
+    previous = None
+    if con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'run_context'"
+    ).fetchone()[0]:
+        previous = con.execute("select max(as_of_date) from raw.run_context").fetchone()[0]
+    as_of = max(last_day, previous) if previous else last_day
+    con.execute(
+        "create or replace table raw.run_context "
+        "(as_of_date date, loaded_from_date date, source varchar, written_at timestamp)"
+    )
+    con.execute("insert into raw.run_context values (?, ?, ?, current_timestamp)", [as_of, first_day, source])
 
 
 def world_start(con: duckdb.DuckDBPyConnection, default: dt.date) -> dt.date:

@@ -61,7 +61,7 @@ def raw_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
                 metadata[f"quarantined {name}"] = stats.rows_quarantined
             for i, value in enumerate((stats.rows_in, stats.rows_loaded, stats.rows_quarantined)):
                 totals[i] += value
-        raw.write_run_context(con, last_day, settings.source)
+        raw.write_run_context(con, first_day, last_day, settings.source)
     metadata.update(rows_in=totals[0], rows_loaded=totals[1], rows_quarantined=totals[2])
     context.log.info(f"fetched in {fetched:.1f}s, loaded in {time.perf_counter() - started - fetched:.1f}s")
     return dg.MaterializeResult(metadata=metadata)

@@ -1,7 +1,7 @@
 -- One row per order (all statuses), with the buyer's sequence among paid orders.
 -- Incremental: each run rebuilds every order of the customers touched (an order or order line with a
--- partition day) in the last var('incremental_lookback_days') days, so the per-customer sequence and
--- previous-order columns come out exactly as a full rebuild would.
+-- partition day) since incremental_from_date() (the lookback window, or the earliest day this run loaded),
+-- so the per-customer sequence and previous-order columns come out exactly as a full rebuild would.
 {{
     config(
         materialized='incremental',
@@ -23,14 +23,14 @@ touched_customers as (
 
     select distinct customer_id
     from all_orders
-    where partition_date >= {{ as_of_date() }} - {{ var('incremental_lookback_days') }}
+    where partition_date >= {{ incremental_from_date() }}
 
     union
 
     select distinct all_orders.customer_id
     from {{ ref('stg_shop__order_items') }} as order_items
     inner join all_orders on order_items.order_id = all_orders.order_id
-    where order_items.partition_date >= {{ as_of_date() }} - {{ var('incremental_lookback_days') }}
+    where order_items.partition_date >= {{ incremental_from_date() }}
 
 ),
 

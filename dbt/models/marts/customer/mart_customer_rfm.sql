@@ -1,7 +1,7 @@
 -- One row per customer per snapshot: every month end since the first paid order, plus the as-of day
 -- (is_current). Customers count from their first paid order on; measures are lifetime-to-date.
--- Incremental: re-computes the snapshots on or after as-of minus var('incremental_lookback_days'), the
--- latest month end and the as-of day; the pre-hook drops the previous run's (non month-end) current rows.
+-- Incremental: re-computes the snapshots on or after incremental_from_date() (lookback or earliest day
+-- loaded), the latest month end and the as-of day; the pre-hook drops the previous run's (non month-end) current rows.
 {{
     config(
         materialized='incremental',
@@ -21,8 +21,6 @@ with paid_orders as (
 
     select
         customer_id,
-        order_id,
-        ordered_at,
         ordered_date,
         net_amount
     from {{ ref('fct_orders') }}
@@ -31,17 +29,30 @@ with paid_orders as (
 
 ),
 
+daily_orders as (
+
+    -- one row per customer and day, so the as-of join below has exactly one match per snapshot
+    select
+        customer_id,
+        ordered_date,
+        count(*) as orders_count,
+        sum(net_amount) as net_amount
+    from paid_orders
+    group by customer_id, ordered_date
+
+),
+
 running_totals as (
 
-    -- after each paid order: the customer's order count and spend to date
+    -- at the end of each day with a paid order: the customer's order count and spend to date
     select
         customer_id,
         ordered_date as last_order_date,
-        row_number() over customer_orders as frequency,
-        sum(net_amount) over customer_orders as monetary
-    from paid_orders
-    window customer_orders as (
-        partition by customer_id order by ordered_at, order_id rows between unbounded preceding and current row
+        sum(orders_count) over customer_days as frequency,
+        sum(net_amount) over customer_days as monetary
+    from daily_orders
+    window customer_days as (
+        partition by customer_id order by ordered_date rows between unbounded preceding and current row
     )
 
 ),
@@ -79,7 +90,7 @@ snapshots as (
 
     select * from snapshot_days
     {% if is_incremental() %}
-    where snapshot_date >= {{ as_of_date() }} - {{ var('incremental_lookback_days') }}
+    where snapshot_date >= {{ incremental_from_date() }}
         or snapshot_date = (
             select max(earlier.snapshot_date)
             from snapshot_days as earlier

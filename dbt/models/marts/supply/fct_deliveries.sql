@@ -1,7 +1,7 @@
 -- One row per factory delivery, scored on timeliness, quantity and incoming quality.
 -- Incremental (delete+insert on delivery_id): each run re-processes every delivery of the purchase orders that got a
 -- delivery, inspection or PO row in the last `incremental_lookback_days` days before the latest partition already
--- loaded, so PO-level facts (is_in_full) of earlier part-deliveries stay equal to a full rebuild.
+-- loaded (or since the earliest day this run loaded, for a late file or a backfill), so PO-level facts (is_in_full) of earlier part-deliveries stay equal to a full rebuild.
 {{
     config(
         materialized='incremental',
@@ -17,7 +17,10 @@ with
 reprocess_window as (
 
     select
-        max(loaded_partition_date) - {{ var('incremental_lookback_days') }} as reprocess_from_date
+        least(
+            max(loaded_partition_date) - {{ var('incremental_lookback_days') }},
+            (select min(loaded_from_date) from {{ source('shop', 'run_context') }})
+        ) as reprocess_from_date
     from {{ this }}
 
 ),
