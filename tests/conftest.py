@@ -20,7 +20,6 @@ SEED = "20261122"
 ONLINE_RETAIL = Path(os.environ.get("ONLINE_RETAIL_DIR", REPO.parent / "shared" / "data" / "online_retail"))
 
 
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Test modules import the Dagster definitions, which need dbt's manifest: parse first on a fresh clone."""
     from dagster_project.cli import ensure_manifest
