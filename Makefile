@@ -38,7 +38,7 @@ backfill: $(VENV)/.installed  ## load a range of days in one run: make backfill 
 
 test: $(VENV)/.installed  ## the whole test suite, including real builds on small data
 	@$(PY) -m dagster_project.cli prepare
-	@$(PY) -m pytest -q $(PYTEST_ARGS)
+	@$(PY) -m pytest -q --durations=12 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed  ## benchmarks vs DuckDB floor and pandas (BENCH_DATASETS=sim-1,tpch-sf1 BENCH_RUNS=3)
 	@$(PY) -m bench.run $(if $(BENCH_DATASETS),--datasets $(BENCH_DATASETS)) $(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) $(BENCH_ARGS)

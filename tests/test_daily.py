@@ -1,8 +1,10 @@
 """Equivalence: N days loaded one at a time through `cli daily` give the same marts as one full build.
 
-Simulator: a 60-day world (SCALE=0.05) built to AS_OF-3, then 3 dailies (the last is a month end, so a month-end
-RFM snapshot is appended), vs one build to AS_OF. Online Retail: 15 days built, then 5 dailies (one file arrives
-late and is loaded by re-running its day), vs one build of 20.
+Simulator: a 60-day world (SCALE=0.05) built to AS_OF-2, then 2 dailies (the last is a month end, so a month-end
+RFM snapshot is appended), vs one build to AS_OF. Online Retail: 6 trading days built, then 2 dailies, then one
+file that arrived late is loaded by re-running its own day, vs one build of the 8 days. The retail runs use a
+1-day incremental lookback, so the late day (4 calendar days back) is re-processed only because the run loaded
+it, and the as-of day must not move back to it.
 """
 
 from __future__ import annotations
@@ -53,32 +55,32 @@ def assert_same(full: dict, daily: dict) -> None:
 def test_simulator_dailies_equal_full_build(tmp_path):
     full = run_cli(tmp_path / "full", "build", env={**SIM, "AS_OF": "2026-06-30"})
     assert full.returncode == 0, full.output[-3000:]
-    step = run_cli(tmp_path / "step", "build", env={**SIM, "AS_OF": "2026-06-27"})
+    step = run_cli(tmp_path / "step", "build", env={**SIM, "AS_OF": "2026-06-28"})
     assert step.returncode == 0, step.output[-3000:]
-    for day in range(28, 31):
+    for day in range(29, 31):
         run = run_cli(tmp_path / "step", "daily", env={**SIM, "AS_OF": f"2026-06-{day}", "DATE": f"2026-06-{day}"})
         assert run.returncode == 0, run.output[-3000:]
     assert_same(marts(full.serving_db), marts(step.serving_db))
 
 
 def test_online_retail_dailies_equal_full_build(tmp_path):
-    days = sorted(RETAIL.glob("*.csv"))[:20]
+    days = sorted(RETAIL.glob("*.csv"))[:8]
     full_landing, step_landing = tmp_path / "full-landing", tmp_path / "step-landing"
     for landing in (full_landing, step_landing):
         (landing / "online_retail").mkdir(parents=True)
     for path in days:
         shutil.copy(path, full_landing / "online_retail")
-    env = {"SOURCE": "files"}
+    env = {"SOURCE": "files", "DBT_VARS": '{"incremental_lookback_days": 1}'}
     full = run_cli(tmp_path / "full", "build", env={**env, "LANDING_DIR": str(full_landing)})
     assert full.returncode == 0, full.output[-3000:]
-    late = days[12]  # arrives after the days that follow it
-    for path in days[:15]:
+    late = days[3]  # arrives after the days that follow it
+    for path in days[:6]:
         if path != late:
             shutil.copy(path, step_landing / "online_retail")
     step_env = {**env, "LANDING_DIR": str(step_landing)}
     step = run_cli(tmp_path / "step", "build", env=step_env)
     assert step.returncode == 0, step.output[-3000:]
-    for path in days[15:]:
+    for path in days[6:]:
         shutil.copy(path, step_landing / "online_retail")
         run = run_cli(tmp_path / "step", "daily", env={**step_env, "DATE": path.stem})
         assert run.returncode == 0, run.output[-3000:]

@@ -3,6 +3,8 @@
 dbt tests with severity error become blocking asset checks (dagster-dbt), so a failing test stops publishing.
 """
 
+import os
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,7 +38,21 @@ class Translator(DagsterDbtTranslator):
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     dbt_vars = load_settings().dbt_vars  # DBT_VARS: this run's overrides of dbt_project.yml vars
-    yield from dbt.cli(["build", *(["--vars", dbt_vars] if dbt_vars else [])], context=context).stream()
+    invocation = dbt.cli(["build", *(["--vars", dbt_vars] if dbt_vars else [])], context=context)
+    yield from invocation.stream()
+    keep_partial_parse(invocation.target_path)
+
+
+def keep_partial_parse(run_target: Path) -> None:
+    """dagster-dbt seeds each run's own target folder with dbt/target/partial_parse.msgpack. dbt re-parses the
+    whole project (~4 s) when that file was written under another profile (another build database path, as in
+    the tests' isolated DATA_DIRs), so hand this run's file on: the next run with the same settings skips it."""
+    produced = run_target / "partial_parse.msgpack"
+    if produced.exists():
+        shared = dbt_project.project_dir / "target" / "partial_parse.msgpack"
+        staged = shared.with_name(f".partial_parse.{os.getpid()}.msgpack")
+        shutil.copyfile(produced, staged)
+        os.replace(staged, shared)
 
 
 def dbt_resource() -> DbtCliResource:
