@@ -155,6 +155,10 @@ class Bench:
     def landing(self, dataset: Dataset) -> Path:
         return self.work / dataset.name / "landing"
 
+    def next_day(self, dataset: Dataset) -> Path:
+        """TPC-H: the daily run's files, dropped into the landing folder for the daily run only."""
+        return self.work / dataset.name / "next_day"
+
     def prepare(self, dataset: Dataset) -> dict:
         """Untimed set-up: TPC-H generation and mapping onto the raw contract (cached between bench runs)."""
         if dataset.kind != "tpch":
@@ -167,13 +171,17 @@ class Bench:
             (mapped / "counts.json").write_text(json.dumps(counts))
             (mapped / ".complete").write_text("ok")
         counts = json.loads((mapped / "counts.json").read_text())
+        landed = {}
         if files_source_ready():
-            landing = self.landing(dataset)
+            landing, next_day = self.landing(dataset), self.next_day(dataset)
             if not (landing / ".complete").exists():
                 shutil.rmtree(landing, ignore_errors=True)
-                tpch.write_landing(mapped, landing)
+                shutil.rmtree(next_day, ignore_errors=True)
+                landed = tpch.write_landing(mapped, landing, next_day)
+                (landing.parent / "landed.json").write_text(json.dumps(landed))
                 (landing / ".complete").write_text("ok")
-        return {"raw_rows": counts, "prepare_s": time.perf_counter() - started}
+            landed = json.loads((landing.parent / "landed.json").read_text())
+        return {"raw_rows": counts, "landed_rows": landed, "prepare_s": time.perf_counter() - started}
 
     # --- one run -------------------------------------------------------------------------------------------
     def full_build(self, dataset: Dataset, data_dir: Path) -> tuple[measure.Measured, str]:
@@ -236,11 +244,16 @@ class Bench:
         # one daily incremental run on top of the full build
         if daily_command_ready():
             day = dataset.as_of + dt.timedelta(days=1)
-            daily = measure.run(
-                [PY, "-m", "dagster_project.cli", "daily"],
-                env={**self.env(dataset, data_dir, day), "DATE": day.isoformat()},
-                cwd=REPO_ROOT,
-            )
+            dropped = self.drop_next_day(dataset)
+            try:
+                daily = measure.run(
+                    [PY, "-m", "dagster_project.cli", "daily"],
+                    env={**self.env(dataset, data_dir, day), "DATE": day.isoformat()},
+                    cwd=REPO_ROOT,
+                )
+            finally:
+                for path in dropped:  # the landing folder is shared by the next run's full build
+                    path.unlink()
             (run_dir / "daily.log").write_text(daily.stdout + daily.stderr)
             if daily.returncode == 0:
                 out["daily_s"], out["daily_peak_rss_mb"] = daily.wall_s, daily.peak_rss_mb
@@ -255,6 +268,18 @@ class Bench:
         out.update(self.ingest(dataset, run_dir))
         shutil.rmtree(raw_dir, ignore_errors=True)
         return out
+
+    def drop_next_day(self, dataset: Dataset) -> list[Path]:
+        """TPC-H: land the daily run's day (as a shop's export would arrive); the simulator makes it itself."""
+        if dataset.kind != "tpch" or not self.next_day(dataset).is_dir():
+            return []
+        dropped = []
+        for source in sorted(self.next_day(dataset).glob("*/*.parquet")):
+            target = self.landing(dataset) / source.parent.name / source.name
+            target.parent.mkdir(exist_ok=True)
+            os.link(source, target)
+            dropped.append(target)
+        return dropped
 
     def _limit_memory(self) -> None:
         limit = int(self.pandas_mem_gb * 2**30)

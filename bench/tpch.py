@@ -23,9 +23,19 @@ import duckdb
 from dagster_project.sources.contract import RAW_TABLES
 
 TPCH_TABLES = ("customer", "orders", "lineitem", "supplier", "part", "nation")
-# TPC-H's calendar: orders 1992-01-01 .. 1998-08-02, receipts up to ~1998-12-31.
-FIRST_DAY = dt.date(1992, 1, 1)
-AS_OF = dt.date(1998, 12, 31)
+# TPC-H's calendar (orders 1992-01-01 .. 1998-08-02, receipts up to ~1998-12-31) moved forward by a whole number
+# of weeks (weekdays and ISO weeks keep their shape) into the warehouse's partitions, which start in 2010:
+# orders 2019-01-02 .. 2025-08-03. The full build's world ends the day before the last order day (AS_OF); the
+# last order day is the daily run's day (DAILY_DAY); receipts after it have not happened yet and are not landed
+# (TPC-H's receipts wind down to nothing after its last order, which the raw volume gate rightly rejects).
+SHIFT_DAYS = 7 * 1409
+FIRST_DAY = dt.date(1992, 1, 1) + dt.timedelta(days=SHIFT_DAYS)
+DAILY_DAY = dt.date(1998, 8, 2) + dt.timedelta(days=SHIFT_DAYS)
+AS_OF = DAILY_DAY - dt.timedelta(days=1)
+SHIFTED = {
+    "orders": ("o_orderdate",),
+    "lineitem": ("l_shipdate", "l_commitdate", "l_receiptdate"),
+}
 
 
 def generate(scale_factor: int, out_dir: Path, parts: int | None = None) -> Path:
@@ -58,7 +68,11 @@ def generate(scale_factor: int, out_dir: Path, parts: int | None = None) -> Path
 
 def _src(tpch: Path, table: str) -> str:
     single = tpch / f"{table}.parquet"
-    return f"read_parquet('{single}')" if single.exists() else f"read_parquet('{tpch / table}/*.parquet')"
+    read = f"read_parquet('{single}')" if single.exists() else f"read_parquet('{tpch / table}/*.parquet')"
+    if table not in SHIFTED:
+        return read
+    moved = ", ".join(f"{column} + {SHIFT_DAYS} as {column}" for column in SHIFTED[table])
+    return f"(select * replace ({moved}) from {read})"
 
 
 def mapping_sql(tpch: Path) -> dict[str, str]:
@@ -197,30 +211,47 @@ def map_to_raw(tpch: Path, out_dir: Path, threads: int | None = None) -> dict[st
     return counts
 
 
-def write_landing(mapped: Path, landing: Path) -> None:
-    """The mapped tables as a landing folder for SOURCE=files: one file per table, dated by its date column,
-    except order_items (no date column in the contract), which is written one file per order day."""
-    import os
+def write_landing(mapped: Path, landing: Path, next_day: Path) -> dict[str, int]:
+    """The mapped tables as landing folders for SOURCE=files, cut at the calendar above.
 
-    landing.mkdir(parents=True, exist_ok=True)
+    `landing`: every row dated up to AS_OF; one file per table dated by its date column, except order_items (no
+    date column in the contract), written one file per order day. `next_day`: the rows of DAILY_DAY, one
+    `<table>-<DAILY_DAY>.parquet` per table, which the bench drops into the landing folder for the daily run.
+    Returns the rows landed per table (both folders)."""
+    for folder in (landing, next_day):
+        folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
+    landed: dict[str, int] = {}
     for name, table in RAW_TABLES.items():
-        source = mapped / f"{name}.parquet"
-        if not con.execute(f"select count(*) from read_parquet('{source}')").fetchone()[0]:
-            continue  # TPC-H has nothing for this table: no folder, the source delivers it empty
-        folder = landing / name
-        folder.mkdir()
-        if table.date_column is not None:
-            os.link(source, folder / f"{name}.parquet")
-            continue
-        scratch = landing / f".{name}-by-day"
+        source = f"read_parquet('{mapped / f'{name}.parquet'}')"
         columns = ", ".join(table.column_names)
+        landed[name] = con.execute(
+            f"select count(*) from {source} where _partition_date <= date '{DAILY_DAY}'"
+        ).fetchone()[0]
+        if not landed[name]:
+            continue  # TPC-H has nothing for this table: no folder, the source delivers it empty
+        (landing / name).mkdir()
+        if table.date_column is not None:
+            con.execute(
+                f"copy (select {columns} from {source} where _partition_date <= date '{AS_OF}') "
+                f"to '{landing / name / f'{name}.parquet'}' (format parquet)"
+            )
+        else:
+            scratch = landing / f".{name}-by-day"
+            con.execute(
+                f"copy (select {columns}, _partition_date from {source} where _partition_date <= date '{AS_OF}') "
+                f"to '{scratch}' (format parquet, partition_by (_partition_date))"
+            )
+            for part in scratch.glob("_partition_date=*/*.parquet"):
+                day = part.parent.name.split("=", 1)[1]
+                part.rename(landing / name / f"{name}-{day}.parquet")
+            shutil.rmtree(scratch)
+        if not con.execute(f"select count(*) from {source} where _partition_date = date '{DAILY_DAY}'").fetchone()[0]:
+            continue
+        (next_day / name).mkdir()
         con.execute(
-            f"copy (select {columns}, _partition_date from read_parquet('{source}')) to '{scratch}' "
-            "(format parquet, partition_by (_partition_date))"
+            f"copy (select {columns} from {source} where _partition_date = date '{DAILY_DAY}') "
+            f"to '{next_day / name / f'{name}-{DAILY_DAY}.parquet'}' (format parquet)"
         )
-        for part in scratch.glob("_partition_date=*/*.parquet"):
-            day = part.parent.name.split("=", 1)[1]
-            part.rename(folder / f"{name}-{day}.parquet")
-        shutil.rmtree(scratch)
+    return landed

@@ -88,3 +88,31 @@ def test_online_retail_dailies_equal_full_build(tmp_path):
     run = run_cli(tmp_path / "step", "daily", env={**step_env, "DATE": late.stem})
     assert run.returncode == 0, run.output[-3000:]
     assert_same(marts(full.serving_db), marts(step.serving_db))
+
+
+def test_daily_runs_keep_only_the_newest_dbt_run_targets(tmp_path):
+    """dagster-dbt leaves one target folder per run: a year of dailies must not fill the disk."""
+    import os
+    import time
+
+    from dagster_project.defs.dbt.assets import prune_run_targets
+
+    hour_ago = time.time() - 7200
+    for day in range(15):
+        folder = tmp_path / f"dbt_models-{day:02d}"
+        folder.mkdir()
+        (folder / "run_results.json").write_text("{}")
+        os.utime(folder, (hour_ago + day, hour_ago + day))
+    fresh = tmp_path / "dbt_models-now"  # a concurrent run's folder: too young to delete
+    fresh.mkdir()
+    os.utime(fresh, (hour_ago - 100, hour_ago - 100))
+    os.utime(fresh, None)
+    (tmp_path / "partial_parse.msgpack").write_text("kept")
+    prune_run_targets(tmp_path, keep=10)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [
+        "dbt_models-06",
+        *[f"dbt_models-{d:02d}" for d in range(7, 15)],
+        "dbt_models-now",
+        "partial_parse.msgpack",
+    ]

@@ -130,6 +130,12 @@ def test_parquet_and_undated_file_partitioned_by_date_column(tmp_path):
     ]
 
 
+def test_rows_before_the_first_partition_are_a_one_line_error_naming_the_file(tmp_path):
+    drop(tmp_path, "customers/export.csv", CUSTOMERS.replace("C2,2026-06-01", "C2,1999-06-01"))
+    with pytest.raises(files.LandingError, match=r"customers/export.csv: column signup_date has rows dated 1999-06-01"):
+        files.date_range(settings_for(tmp_path))
+
+
 def test_a_run_reads_only_its_days(tmp_path):
     drop(tmp_path, "customers/c-2026-06-01.csv", CUSTOMERS)
     drop(tmp_path, "customers/c-2026-06-02.csv", CUSTOMERS.replace("C1", "C4").replace("C2", "C5"))

@@ -27,8 +27,11 @@ def new_file_request(cursor: str | None) -> tuple[dg.RunRequest | dg.SkipReason,
     new = [f for f in landed if f.checksum not in seen]
     if not new:
         return dg.SkipReason("no new files"), cursor or "[]"
-    with duckdb.connect() as con:
-        days = files.file_days(con, files.split_duplicates(new)[0])
+    try:
+        with duckdb.connect() as con:
+            days = files.file_days(con, files.split_duplicates(new)[0])
+    except SettingsError as error:  # e.g. rows before the first partition: say so, retry when the file changes
+        return dg.SkipReason(str(error)), cursor or "[]"
     checksums = sorted(seen | {f.checksum for f in landed})
     if not days:
         return dg.SkipReason(f"{len(new)} new file(s) with no rows"), json.dumps(checksums)

@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from dagster_project.settings import Settings, SettingsError
+from dagster_project.settings import PARTITIONS_START, Settings, SettingsError
 from dagster_project.sources.contract import RAW_TABLES, RawTable
 
 FORMAT_FILE = "_format.json"
@@ -621,6 +621,11 @@ def file_days(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> list[
     today = dt.date.today()
     for f in files:
         if f.name_day is not None:
+            if f.name_day < PARTITIONS_START:
+                raise LandingError(
+                    f"{f.path}: the day in its name, {f.name_day}, is before {PARTITIONS_START}, the first daily "
+                    "partition the warehouse keeps"
+                )
             days.append(f.name_day)
             continue
         table = RAW_TABLES.get(f.folder)
@@ -637,6 +642,11 @@ def file_days(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> list[
         ).fetchall()[0]
         con.unregister("landing_rows")
         days += [d for d in (low, high) if d is not None]
+        if low is not None and low < PARTITIONS_START:
+            raise LandingError(
+                f"{f.path}: column {table.date_column} has rows dated {low}, before {PARTITIONS_START}, the first "
+                "daily partition the warehouse keeps: drop or fix those rows"
+            )
     return days
 
 

@@ -6,6 +6,7 @@ dbt tests with severity error become blocking asset checks (dagster-dbt), so a f
 import os
 import shutil
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,19 @@ def keep_partial_parse(run_target: Path) -> None:
         staged = shared.with_name(f".partial_parse.{os.getpid()}.msgpack")
         shutil.copyfile(produced, staged)
         os.replace(staged, shared)
+    prune_run_targets(run_target.parent)
+
+
+KEPT_RUN_TARGETS = 10  # dagster-dbt writes one target folder per run (manifest, run_results; ~10 MB at sim-1)
+
+
+def prune_run_targets(target_root: Path, keep: int = KEPT_RUN_TARGETS, min_age_s: float = 3600) -> None:
+    """Keep the newest `keep` per-run dbt target folders (for debugging a recent run); delete older ones that are
+    at least an hour old (never a folder a concurrent run may still be writing)."""
+    runs = sorted(target_root.glob("dbt_models-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in runs[keep:]:
+        if time.time() - old.stat().st_mtime >= min_age_s:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def dbt_resource() -> DbtCliResource:
