@@ -3,7 +3,8 @@
     python -m bench.report bench/results/<stamp>.json [more.json ...]
 
 Only the block between the `bench:begin` / `bench:end` markers is replaced; the analysis around it is prose
-written by hand from the same numbers. Later files win for a dataset measured in several.
+written by hand from the same numbers. A dataset measured in several files has its runs pooled (median, min and max
+over all of them), so `BENCH_RUNS=1` now and `BENCH_RUNS=2` later give a median of 3.
 """
 
 from __future__ import annotations
@@ -89,13 +90,36 @@ def targets(data: dict[str, dict]) -> list[str]:
     return lines
 
 
+def pool(first: dict, second: dict) -> dict:
+    """One dataset's figures from two result files, summarised again over the runs of both."""
+    from bench.run import summarise
+
+    runs = []
+    for figures in (first, second):
+        for index, agreement in enumerate(figures["agreement"]):
+            run = {
+                key: value["runs"][index]
+                for key, value in figures.items()
+                if isinstance(value, dict) and "runs" in value
+            }
+            run.update(agreement=agreement, gates_ok=figures["gates_ok"], pipeline_mode=figures["pipeline_mode"])
+            for key in ("pandas_null_reason", "daily_null_reason"):
+                if run.get(key.removesuffix("_null_reason") + "_s") is None and figures.get(key):
+                    run[key] = figures[key][0]
+            runs.append(run)
+    pooled = summarise(runs)
+    return {**second, **pooled}
+
+
 def render(files: list[Path]) -> str:
     data: dict[str, dict] = {}
     metas = []
     for path in files:
         result = json.loads(path.read_text())
         metas.append((path, result["meta"]))
-        data.update({k: v for k, v in result.items() if k != "meta"})
+        for name, figures in result.items():
+            if name != "meta":
+                data[name] = pool(data[name], figures) if name in data else figures
     lines = [BEGIN, ""]
     for path, meta in metas:
         m = meta["machine"]
