@@ -209,3 +209,9 @@ def test_a_table_at_a_time_loads_what_all_at_once_loads(tmp_path):
 
 def stamp(table: str) -> str:
     return "_loaded_at" if table.startswith("raw.") or table.endswith("file_rows") else "_quarantined_at"
+
+
+def test_a_corrupt_undated_parquet_file_is_a_one_line_error_naming_it(tmp_path):
+    drop(tmp_path, "customers/export.parquet", b"PAR1 not really parquet")
+    with pytest.raises(files.LandingError, match=r"customers/export.parquet: not a readable Parquet file"):
+        files.date_range(settings_for(tmp_path))
