@@ -34,6 +34,8 @@ Cases (name: what is wrong → expected outcome):
 30 online_retail_cancellation / guest / zero price / bad quantity → quarantine.file_rows with their rule
 31 duplicated_file: same bytes under two names → one 'duplicate' file row, rows loaded once
 32 corrected_redrop: same name, new content → old rows replaced (test_files_source.py has the detail)
+33 future_day_in_name: orders/o-2099-01-01.csv → quarantine.file_rows 'future date'; the build's days stop at the
+   last day not after today
 """
 
 from __future__ import annotations
@@ -115,6 +117,11 @@ CASES: dict[str, tuple[dict[str, str | bytes], str | None, dict[str, int]]] = {
         {"unparseable date": 1},
     ),
     "far_future_date": ({"customers/undated.csv": CUST_HEADER + "C2,2099-01-01,,,,,,,\n"}, None, {"future date": 1}),
+    "future_day_in_name": (
+        {"orders/o-2099-01-01.csv": ORDERS.replace("O1,C1,2026-06-01", "O2,C1,2099-01-01")},
+        None,
+        {"future date": 1},
+    ),
     "null_key": ({"customers/x-2026-06-01.csv": CUST_HEADER + ",2026-06-01,,,,,,,\n"}, None, {"null key": 1}),
     "duplicated_row": (
         {"customers/x-2026-06-01.csv": CUST_HEADER + "C2,2026-06-01,,,,,,,\n" * 2},
@@ -225,6 +232,8 @@ def test_malformed_input(tmp_path, case):
             assert rows_in == rows_to_loader + rows_set_aside, file_ref
         else:
             assert rows_in == rows_loaded + loader_quarantined + rows_set_aside, file_ref
+    if case == "future_day_in_name":  # set aside, and the build's days do not stretch to 2099
+        assert files.date_range(settings) == (DAY, DAY)
     if case == "duplicated_file":
         assert [s[1] for s in summary if s[0] == "customers/zz-copy-2026-06-01.csv"] == ["duplicate"]
         assert con.execute("select count(*) from raw.customers").fetchall() == [(1,)]

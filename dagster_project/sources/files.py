@@ -276,6 +276,12 @@ def _first_line(error: Exception) -> str:
 # ------------------------------------------------------------------------------------- raw-table folders
 
 
+def _day_sql(column: str) -> str:
+    """SQL for the partition day of a date or timestamp column, NULL when it holds none (text or typed)."""
+    quoted = column.replace('"', '""')
+    return f'try_cast(try_cast(cast("{quoted}" as varchar) as timestamp) as date)'
+
+
 def map_raw_table(con: duckdb.DuckDBPyConnection, read: FileRead, table: RawTable, batch: Batch) -> None:
     """A file in LANDING_DIR/<raw table>/: contract columns as strings, `_partition_date`, `_source`."""
     f = read.file
@@ -314,7 +320,7 @@ def map_raw_table(con: duckdb.DuckDBPyConnection, read: FileRead, table: RawTabl
         return
     # Dated by a column: placed in a partition day, or set aside here with the reason. Decided in DuckDB; only
     # the rows set aside come back to Python (a per-row Python pass cost ~30 s on 24 M TPC-H rows).
-    day = f'try_cast(try_cast("{present[table.date_column]}" as timestamp) as date)'
+    day = _day_sql(present[table.date_column])
     con.execute(
         f"create or replace temp table mapped_rows as select {columns}, {day} as _partition_date, _line "
         "from landing_rows"
@@ -505,10 +511,11 @@ def fetch(
         known = _known(con)
         batch = Batch()
         reads: list[FileRead] = []
+        today = dt.date.today()
         work = duckdb.connect()  # scratch connection: rejects tables and temp views stay out of the warehouse
         for f in files:
-            if f.name_day is not None and not first_day <= f.name_day <= last_day:
-                continue
+            if f.name_day is not None and f.name_day <= today and not first_day <= f.name_day <= last_day:
+                continue  # (a file named after today is read by every run: its rows are set aside, see map_raw_table)
             seen = known.get(f.ref)
             if f.name_day is None and seen and seen[0] == f.checksum and seen[1] is not None:
                 if seen[2] < first_day or seen[1] > last_day:
@@ -667,7 +674,8 @@ def file_days(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> list[
                     f"{f.path}: the day in its name, {f.name_day}, is before {PARTITIONS_START}, the first daily "
                     "partition the warehouse keeps"
                 )
-            days.append(f.name_day)
+            if f.name_day <= today:  # a file named after today does not stretch the build: its rows are set aside
+                days.append(f.name_day)
             continue
         table = RAW_TABLES.get(f.folder)
         if table is None or table.date_column is None:
@@ -691,7 +699,7 @@ def _day_span(
     """(first, last) day of `column` in an undated file (days after today ignored); None if it lacks the column.
     Parquet is aggregated by DuckDB straight from the file (reading TPC-H SF1's four 6 M-row files into Arrow
     first cost 9 s before every build); CSV goes through read_file for its encodings and rejects."""
-    day = f'try_cast(try_cast(cast("{_quote(column)}" as varchar) as timestamp) as date)'
+    day = _day_sql(column)
     if f.path.suffix.lower() == ".parquet":
         source = f"read_parquet('{_quote(f.path)}')"
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
+import duckdb
 import pyarrow as pa
 
 from dagster_project.settings import Settings, SettingsError
@@ -34,8 +35,10 @@ def fetch(
     tables: Iterable[str],
     world_start: dt.date,
     progress: Callable[[str], None] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> dict[str, pa.Table]:
-    """Rows of the partition days [first_day, last_day] for each requested raw table."""
+    """Rows of the partition days [first_day, last_day] for each requested raw table. `con`: the build database
+    connection of the caller, where the landing-file source keeps its bookkeeping (opened for the call if None)."""
     if settings.source == "simulator":
         from dagster_project.sources import simulator
 
@@ -46,5 +49,5 @@ def fetch(
     if settings.source == "files":
         from dagster_project.sources import files
 
-        return files.fetch(settings, first_day, last_day, tables, progress=progress)
+        return files.fetch(settings, first_day, last_day, tables, progress=progress, con=con)
     raise SettingsError(f"SOURCE={settings.source!r} is not implemented yet")
