@@ -3,16 +3,19 @@
 dbt tests with severity error become blocking asset checks (dagster-dbt), so a failing test stops publishing.
 """
 
+import importlib.metadata
 import os
 import shutil
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from packaging import version
 
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.settings import load_settings
@@ -69,6 +72,23 @@ def prune_run_targets(target_root: Path, keep: int = KEPT_RUN_TARGETS, min_age_s
             shutil.rmtree(old, ignore_errors=True)
 
 
+class WarehouseDbtCliResource(DbtCliResource):
+    """dagster-dbt's `DbtCliResource` without two start-up steps this project never uses, ~5 s of every dbt step
+    (py-spy, BENCHMARKS.md): it ran `dbt --version` in a subprocess (~2.7 s of dbt imports) to learn the version
+    of the dbt it is about to run, and built an in-process read-only dbt adapter (~2 s) that only serves
+    `fetch_row_counts()` / `fetch_column_metadata()`. The dbt here is always the venv's pinned dbt-core, so its
+    version is the installed package's; without those two calls no adapter is needed. (Overrides of private
+    dagster-dbt methods, pinned at 0.29.27: if a later version renames them, the overrides go unused and dbt
+    steps are ~5 s slower, nothing breaks.)"""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
     # the dbt of this interpreter's venv, whatever PATH says (dagster dev, tests, cron)
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    return WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
