@@ -1,6 +1,7 @@
 """Write the measured part of BENCHMARKS.md from one or more bench result files.
 
     python -m bench.report bench/results/<stamp>.json [more.json ...]
+    python -m bench.report bench/results/<stamp>.json:sim-10 ...   (only these datasets of that file)
 
 Only the block between the `bench:begin` / `bench:end` markers is replaced; the analysis around it is prose
 written by hand from the same numbers. A dataset measured in several files has its runs pooled (median, min and max
@@ -111,21 +112,23 @@ def pool(first: dict, second: dict) -> dict:
     return {**second, **pooled}
 
 
-def render(files: list[Path]) -> str:
+def render(files: list[Path], only: dict[Path, set[str]] | None = None) -> str:
     data: dict[str, dict] = {}
     metas = []
     for path in files:
         result = json.loads(path.read_text())
-        metas.append((path, result["meta"]))
+        chosen = (only or {}).get(path)
+        metas.append((path, result["meta"], chosen))
         for name, figures in result.items():
-            if name != "meta":
+            if name != "meta" and (chosen is None or name in chosen):
                 data[name] = pool(data[name], figures) if name in data else figures
     lines = [BEGIN, ""]
-    for path, meta in metas:
+    for path, meta, chosen in metas:
         m = meta["machine"]
         rel = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+        used = f" — {', '.join(sorted(chosen))} only" if chosen else ""
         lines.append(
-            f"- `{meta['command']}` → `{rel}` (started {meta['started_at']}; {m['nproc']} cores, {m['cpu']}, "
+            f"- `{meta['command']}` → `{rel}`{used} (started {meta['started_at']}; {m['nproc']} cores, {m['cpu']}, "
             f"{m['memory']} RAM, Python {m['python']}, DuckDB {m['duckdb']}; load average at start "
             f"{', '.join(f'{x:.1f}' for x in m['load_at_start'])})"
         )
@@ -166,14 +169,20 @@ def render(files: list[Path]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    files = [Path(a).resolve() for a in argv]
+    files, only = [], {}
+    for arg in argv:
+        name, _, datasets = arg.partition(".json:")
+        path = Path(name + ".json" if datasets else arg).resolve()
+        files.append(path)
+        if datasets:
+            only[path] = set(datasets.split(","))
     target = REPO_ROOT / "BENCHMARKS.md"
     text = target.read_text() if target.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text:
         text += f"\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
-    target.write_text(head + render(files) + tail)
+    target.write_text(head + render(files, only) + tail)
     print(f"wrote {target}")
     return 0
 
