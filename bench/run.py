@@ -193,7 +193,7 @@ class Bench:
             mode = "python -m dagster_project.cli build"
         return measure.run(args, env=self.env(dataset, data_dir, dataset.as_of), cwd=REPO_ROOT), mode
 
-    def run_once(self, dataset: Dataset, index: int) -> dict:
+    def run_once(self, dataset: Dataset) -> dict:
         # the same folder every run, emptied first: like a user's repeated `make build` in one DATA_DIR, each
         # build finds dbt's partial-parse state of the last one (a new path per run made every full build pay
         # dbt's full re-parse, ~4 s, which `make build` only pays the first time)
@@ -307,7 +307,7 @@ class Bench:
         if dataset.kind == "sim":
             args = [PY, "-m", "bench.ingest", "sim", str(dataset.size)]
         else:
-            args = [PY, "-m", "bench.ingest", "files", str(self.mapped(dataset))]
+            args = [PY, "-m", "bench.ingest", "files", str(self.landing(dataset))]
         done = measure.run(args + [dataset.as_of.isoformat(), str(run_dir / "ingest.duckdb")], cwd=REPO_ROOT)
         if done.returncode != 0:
             raise SystemExit(f"error: ingest measurement failed on {dataset.name}:\n{done.stderr[-2000:]}")
@@ -408,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for index in range(args.runs):
             started = time.perf_counter()
-            runs.append(bench.run_once(chosen, index))
+            runs.append(bench.run_once(chosen))
             print(
                 f"bench: {name}: run {index + 1}/{args.runs} done in {time.perf_counter() - started:.0f}s "
                 f"(full build {runs[-1]['pipeline_full_s']:.1f}s)",

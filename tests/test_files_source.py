@@ -215,3 +215,54 @@ def test_a_corrupt_undated_parquet_file_is_a_one_line_error_naming_it(tmp_path):
     drop(tmp_path, "customers/export.parquet", b"PAR1 not really parquet")
     with pytest.raises(files.LandingError, match=r"customers/export.parquet: not a readable Parquet file"):
         files.date_range(settings_for(tmp_path))
+
+
+def test_day_named_parquet_files_load_like_their_csv_twins(tmp_path):
+    """Day-named Parquet files are staged in one query per folder and column list, straight from disk; what lands
+    (raw, quarantine, set-aside rows, file bookkeeping) must be what the same rows as CSV files give, line for
+    line (a CSV's line n is the Parquet file's row n - 1: the header)."""
+    orders = ORDERS.splitlines(keepends=True)
+    day_files = {
+        "customers/customers-2026-06-01": CUSTOMERS,
+        "orders/orders-2026-06-01": orders[0] + orders[1] + orders[1] + orders[2],  # O1 twice: a repeated row
+        "orders/orders-2026-06-02": (  # the same columns in another order: a second column list
+            "customer_id,order_id,ordered_at,channel,campaign_code,status,gross_amount,discount_amount,net_amount\n"
+            "C2,O3,2026-06-02 09:00:00,jd,,paid,50.00,5.00,45.00\n"
+            "C9,O4,2026-06-02 09:30:00,jd,,paid,50.00,5.00,45.00\n"  # unknown customer
+        ),
+        "orders/orders-2099-01-01": orders[0] + orders[1],  # named after today: set aside
+    }
+
+    def landed(kind: str) -> dict[str, list[tuple]]:
+        root = tmp_path / kind
+        for stem, text in day_files.items():
+            path = drop(root, f"{stem}.csv", text)
+            if kind == "parquet":
+                duckdb.sql(
+                    f"copy (select * from read_csv('{path}', all_varchar = true)) to '{path.with_suffix('.parquet')}'"
+                )
+                path.unlink()
+        con = load(settings_for(root), DAY, dt.date(2026, 6, 2))
+        shift = 1 if kind == "csv" else 0  # CSV lines count the header
+        stem_line = (
+            f"regexp_replace(split_part(_source, ':', 1), '\\.(csv|parquet)$', '') || ':' || "
+            f"(cast(split_part(_source, ':', 2) as bigint) - {shift})"
+        )
+        file_stem = "regexp_replace(file_ref, '\\.(csv|parquet)$', '')"
+        return {
+            "raw": rows(con, f"select order_id, customer_id, _partition_date, {stem_line} from raw.orders order by 1"),
+            "quarantine": rows(con, f"select order_id, _rule, {stem_line} from quarantine.orders order by 1, 2"),
+            "set aside": rows(con, f"select {file_stem}, line - {shift}, rule from quarantine.file_rows order by 1, 2"),
+            "files": rows(
+                con,
+                f"select {file_stem}, status, first_day, last_day, rows_in, rows_to_loader, rows_set_aside, "
+                "duplicate_rows, rows_loaded, rows_quarantined_by_loader from meta.file_load_summary order by 1",
+            ),
+        }
+
+    csv, parquet = landed("csv"), landed("parquet")
+    assert parquet == csv
+    assert [r[0] for r in parquet["raw"]] == ["O1", "O3"]
+    assert {r[1] for r in parquet["quarantine"]} == {"exact duplicate", "unparseable ordered_at", "unknown customer"}
+    assert parquet["set aside"] == [("orders/orders-2099-01-01", 1, "future date")]
+    assert ("orders/orders-2026-06-01", "loaded", DAY, DAY, 3, 3, 0, 1, 1, 2) in parquet["files"]

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 import duckdb
-import pyarrow as pa
 
 from dagster_project.settings import Settings, SettingsError
+from dagster_project.warehouse.raw import Rows
 
 
 def fetch_groups(settings: Settings, tables: Iterable[str]) -> list[list[str]]:
@@ -34,11 +34,12 @@ def fetch(
     last_day: dt.date,
     tables: Iterable[str],
     world_start: dt.date,
+    con: duckdb.DuckDBPyConnection,
     progress: Callable[[str], None] | None = None,
-    con: duckdb.DuckDBPyConnection | None = None,
-) -> dict[str, pa.Table]:
-    """Rows of the partition days [first_day, last_day] for each requested raw table. `con`: the build database
-    connection of the caller, where the landing-file source keeps its bookkeeping (opened for the call if None)."""
+) -> dict[str, Rows]:
+    """Rows of the partition days [first_day, last_day] for each requested raw table, for raw.load_table. `con`:
+    the build database connection of the caller, where the landing-file source stages its rows (temp tables)
+    and keeps its bookkeeping."""
     if settings.source == "simulator":
         from dagster_project.sources import simulator
 
@@ -49,5 +50,5 @@ def fetch(
     if settings.source == "files":
         from dagster_project.sources import files
 
-        return files.fetch(settings, first_day, last_day, tables, progress=progress, con=con)
+        return files.fetch(settings, first_day, last_day, tables, con, progress=progress)
     raise SettingsError(f"SOURCE={settings.source!r} is not implemented yet")

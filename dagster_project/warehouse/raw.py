@@ -44,6 +44,21 @@ LOAD_ORDER: tuple[str, ...] = (
 """Dimensions, then orders, then everything else: reference rules look up rows already in raw."""
 
 
+@dataclass(frozen=True)
+class Staged:
+    """Rows already in a temp table of the build connection, for `load_table` (the landing-file source reads
+    files straight into DuckDB rather than through Python memory). The table holds the contract columns,
+    `_partition_date`, `_source` and `_row`: a unique number that orders the rows as they arrived."""
+
+    name: str
+    num_rows: int
+    column_names: tuple[str, ...]
+
+
+Rows = pa.Table | Staged
+"""What a source hands the loader: an Arrow table (the simulator) or rows staged in DuckDB (landing files)."""
+
+
 class RowAccountingError(RuntimeError):
     """rows_in != rows_loaded + rows_quarantined: a bug in the loader, never a data problem."""
 
@@ -172,7 +187,7 @@ def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
 def _insert_checked(
     con: duckdb.DuckDBPyConnection,
     table: RawTable,
-    incoming: pa.Table,
+    incoming: Rows,
     first_day: dt.date,
     last_day: dt.date,
     load_id: str,
@@ -180,9 +195,13 @@ def _insert_checked(
 ) -> tuple[int, int]:
     """Run the rules over `incoming` and insert each row into raw or quarantine; return (loaded, quarantined)."""
     has_source = "_source" in incoming.column_names
-    incoming = incoming.select([*table.column_names, "_partition_date", *(["_source"] if has_source else [])])
-    incoming = incoming.append_column("_row", pa.array(range(incoming.num_rows), pa.int64()))
-    con.register("incoming", incoming)
+    columns = [*table.column_names, "_partition_date", *(["_source"] if has_source else [])]
+    if isinstance(incoming, Staged):
+        selected = ", ".join(_q(c) for c in [*columns, "_row"])
+        con.execute(f"create or replace temp view incoming as select {selected} from {incoming.name}")
+    else:
+        rows = incoming.select(columns)
+        con.register("incoming", rows.append_column("_row", pa.array(range(rows.num_rows), pa.int64())))
     try:
         con.execute(
             f"create or replace temp table checked_rows as {_checked_rows_sql(table, has_source)}",
@@ -217,7 +236,10 @@ def _insert_checked(
             )
         con.execute("drop table checked_rows")
     finally:
-        con.unregister("incoming")
+        if isinstance(incoming, Staged):
+            con.execute("drop view if exists incoming")
+        else:
+            con.unregister("incoming")
     return incoming.num_rows - quarantined, quarantined
 
 
@@ -268,7 +290,7 @@ def _counts(con: duckdb.DuckDBPyConnection, name: str, load_id: str) -> tuple[in
 def load_table(
     con: duckdb.DuckDBPyConnection,
     table: RawTable,
-    data: pa.Table,
+    data: Rows,
     first_day: dt.date,
     last_day: dt.date,
     load_id: str,
@@ -277,8 +299,9 @@ def load_table(
     """Replace the partition days [first_day, last_day] of raw.<table> and quarantine.<table> with `data`.
 
     `data` holds the contract columns, typed or all text (a CSV read as varchar), plus `_partition_date` and
-    optionally `_source` (e.g. "orders/2024-01-05.csv:17"). One transaction: a killed load leaves the previous
-    rows. Raises ValueError (one line) when a contract column is missing; extra columns are ignored. Load the
+    optionally `_source` (e.g. "orders/2024-01-05.csv:17"); Staged rows are dropped once loaded. One
+    transaction: a killed load leaves the previous rows.
+    Raises ValueError (one line) when a contract column is missing; extra columns are ignored. Load the
     dimensions first (load_order); a dimension loaded later in the same load releases the rows that waited for it.
     """
     missing = [c for c in table.column_names + ["_partition_date"] if c not in data.column_names]
@@ -309,6 +332,8 @@ def load_table(
     except Exception:
         con.execute("rollback")
         raise
+    if isinstance(data, Staged):
+        con.execute(f"drop table if exists {data.name}")
     return LoadStats(table.name, load_id, rows_in, rows_loaded, rows_quarantined)
 
 

@@ -55,7 +55,7 @@ def raw_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         totals = [0, 0, 0]
         for group in registry.fetch_groups(settings, TABLE_NAMES):
             fetch_started = time.perf_counter()
-            data = registry.fetch(settings, first_day, last_day, group, start, progress=context.log.info, con=con)
+            data = registry.fetch(settings, first_day, last_day, group, start, con, progress=context.log.info)
             fetched += time.perf_counter() - fetch_started
             for name in raw.load_order(group):
                 stats = raw.load_table(
