@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,14 @@ class Settings:
     quarantine_tolerance: float = 0.01
     # DBT_VARS: a JSON object of dbt vars overriding dbt/dbt_project.yml for this run, e.g. {"outreach_sms_cap": 2}
     dbt_vars: str | None = None
+    # DUCKDB_MEMORY_LIMIT: memory each DuckDB connection of a build (ingest, dbt, gates, publish) may use before it
+    # spills to disk next to the build file, e.g. 6GB or 50%; DuckDB's own default is 80% of RAM
+    duckdb_memory_limit: str = "80%"
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """`config=` for duckdb.connect: the same limits as dbt's profile (dbt/profiles.yml)."""
+        return {"memory_limit": self.duckdb_memory_limit}
 
     @property
     def build_db(self) -> Path:
@@ -98,6 +107,16 @@ def _timezone(name: str, value: str) -> str:
             f"{name}={value!r} is not a time zone: use an IANA name, e.g. {name}=Asia/Shanghai"
         ) from None
     return value.strip()
+
+
+MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*(%|B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
+
+
+def _memory(name: str, value: str) -> str:
+    match = MEMORY.fullmatch(value.strip())
+    if not match or float(match.group(1)) <= 0 or (match.group(2) == "%" and float(match.group(1)) > 100):
+        raise SettingsError(f"{name}={value!r} is not an amount of memory: use e.g. {name}=6GB or {name}=50%")
+    return f"{match.group(1)}{match.group(2).upper().replace('I', 'i')}"
 
 
 def _dbt_vars(value: str) -> str:
@@ -163,6 +182,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         kwargs["schedule_time"] = _clock("SCHEDULE_TIME", schedule_time)
     if (schedule_tz := get("SCHEDULE_TZ")) is not None:
         kwargs["schedule_tz"] = _timezone("SCHEDULE_TZ", schedule_tz)
+    if (memory := get("DUCKDB_MEMORY_LIMIT")) is not None:
+        kwargs["duckdb_memory_limit"] = _memory("DUCKDB_MEMORY_LIMIT", memory)
     if (dbt_vars := get("DBT_VARS")) is not None:
         kwargs["dbt_vars"] = _dbt_vars(dbt_vars)
     data_dir = Path(get("DATA_DIR") or REPO_ROOT / "data").absolute()

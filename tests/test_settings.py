@@ -21,6 +21,8 @@ CASES = [
     ({"DBT_VARS": '{"outreach_sms_cap": '}, "DBT_VARS is not JSON"),
     ({"DBT_VARS": '{"no_such_var": 1}'}, "DBT_VARS names unknown dbt var 'no_such_var'"),
     ({"SCHEDULE_TZ": "Mars/Olympus"}, "SCHEDULE_TZ='Mars/Olympus' is not a time zone"),
+    ({"DUCKDB_MEMORY_LIMIT": "lots"}, "DUCKDB_MEMORY_LIMIT='lots' is not an amount of memory"),
+    ({"DUCKDB_MEMORY_LIMIT": "150%"}, "DUCKDB_MEMORY_LIMIT='150%' is not an amount of memory"),
 ]
 
 
@@ -45,3 +47,47 @@ def test_daily_without_date_names_the_setting():
         [sys.executable, "-m", "dagster_project.cli", "daily"], cwd=REPO, env=env, capture_output=True, text=True
     )
     assert done.returncode == 2 and done.stderr.strip() == "error: DATE is not set: run e.g. make daily DATE=2026-06-30"
+
+
+def test_duckdb_memory_limit_reaches_dbt_and_the_pipelines_connections(tmp_path):
+    """DUCKDB_MEMORY_LIMIT caps every DuckDB of a build: the pipeline's own connections (config=) and dbt's (the
+    profile reads the variable the CLI exports)."""
+    import duckdb
+
+    from dagster_project.settings import load_settings
+
+    settings = load_settings({"DUCKDB_MEMORY_LIMIT": "1.5gb", "DATA_DIR": str(tmp_path / "data")})
+    assert settings.duckdb_memory_limit == "1.5GB"
+    expected = duckdb.connect()
+    expected.execute("set memory_limit = '1.5GB'")
+    (limit,) = expected.execute("select current_setting('memory_limit')").fetchone()
+    with duckdb.connect(config=settings.duckdb_config) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone() == (limit,)
+    assert limit != duckdb.connect().execute("select current_setting('memory_limit')").fetchone()[0]
+    env = {
+        **os.environ,
+        "DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "WAREHOUSE_BUILD_DB": str(tmp_path / "dbt.duckdb"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    done = subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "dbt"),
+            "show",
+            "--inline",
+            "select current_setting('memory_limit') as memory_limit",
+            "--output",
+            "json",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=REPO / "dbt",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f'"memory_limit": "{limit}"' in done.stdout, done.stdout[-2000:]

@@ -21,6 +21,7 @@ class WarehouseResource(dg.ConfigurableResource):
     data_dir: str
     landing_dir: str
     sim_start: str | None = None
+    duckdb_memory_limit: str = "80%"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -33,6 +34,7 @@ class WarehouseResource(dg.ConfigurableResource):
             data_dir=str(settings.data_dir),
             landing_dir=str(settings.landing_dir),
             sim_start=settings.sim_start.isoformat() if settings.sim_start else None,
+            duckdb_memory_limit=settings.duckdb_memory_limit,
         )
 
     def settings(self) -> Settings:
@@ -45,6 +47,7 @@ class WarehouseResource(dg.ConfigurableResource):
             data_dir=Path(self.data_dir),
             landing_dir=Path(self.landing_dir),
             sim_start=dt.date.fromisoformat(self.sim_start) if self.sim_start else None,
+            duckdb_memory_limit=self.duckdb_memory_limit,
         )
 
 

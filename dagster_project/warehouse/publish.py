@@ -42,7 +42,14 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish(build_db: Path, serving_db: Path, publish_id: str, as_of: dt.date, source: str) -> PublishResult:
+def publish(
+    build_db: Path,
+    serving_db: Path,
+    publish_id: str,
+    as_of: dt.date,
+    source: str,
+    config: dict[str, str] | None = None,
+) -> PublishResult:
     serving_dir = serving_db.parent
     staging_dir = serving_dir / ".staging"
     shutil.rmtree(staging_dir, ignore_errors=True)  # leftovers of a killed publish: never half-used
@@ -50,7 +57,7 @@ def publish(build_db: Path, serving_db: Path, publish_id: str, as_of: dt.date, s
     new_db = staging_dir / serving_db.name
 
     row_counts: dict[str, int] = {}
-    con = duckdb.connect(str(new_db))
+    con = duckdb.connect(str(new_db), config=config or {})
     try:
         con.execute(f"attach {_sql_string(build_db)} as build (read_only)")
         # the as-of day the marts were built for is the one the ingest recorded (files: the last day loaded)

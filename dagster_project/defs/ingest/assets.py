@@ -48,7 +48,7 @@ def raw_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         "last_day": last_day.isoformat(),
         "load_id": load_id,
     }
-    with duckdb.connect(str(settings.build_db)) as con:
+    with duckdb.connect(str(settings.build_db), config=settings.duckdb_config) as con:
         raw.ensure_schema(con)
         start = raw.world_start(con, settings.history_start)
         fetched = 0.0

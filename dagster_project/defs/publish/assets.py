@@ -18,7 +18,9 @@ MART_KEYS = [spec.key for spec in dbt_models.specs if spec.group_name == "marts"
 )
 def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
-    result = publishing.publish(settings.build_db, settings.serving_db, context.run_id, settings.as_of, settings.source)
+    result = publishing.publish(
+        settings.build_db, settings.serving_db, context.run_id, settings.as_of, settings.source, settings.duckdb_config
+    )
     return dg.MaterializeResult(
         metadata={
             "publish_id": result.publish_id,

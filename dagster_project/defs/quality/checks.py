@@ -123,7 +123,8 @@ def raw_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
     tolerance = load_settings().quarantine_tolerance
     gates = {gate.asset_key[1]: gate for gate in RAW_GATES}
     started = time.perf_counter()
-    with duckdb.connect(str(warehouse.settings().build_db), read_only=True) as con:
+    settings = warehouse.settings()
+    with duckdb.connect(str(settings.build_db), read_only=True, config=settings.duckdb_config) as con:
         for spec in context.selected_asset_check_keys:
             check, table = RAW_CHECK_NAMES[spec.name]
             load = _latest_load(con, table)
@@ -159,7 +160,8 @@ def _mart_check(gate: Gate) -> dg.AssetChecksDefinition:
         description=gate.description + f" (suite expectations/gx/expectations/{gate.name}.json)",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with duckdb.connect(str(warehouse.settings().build_db), read_only=True) as con:
+        settings = warehouse.settings()
+        with duckdb.connect(str(settings.build_db), read_only=True, config=settings.duckdb_config) as con:
             passed, message, metadata = _gx(con, gate, {}, {})
         if not passed:
             context.log.error(message)
