@@ -24,6 +24,7 @@ def configure_environment(settings: Settings) -> None:
     """Environment shared by dbt parse and dbt run (identical, or dbt re-parses everything), no telemetry."""
     os.environ["WAREHOUSE_BUILD_DB"] = str(settings.build_db)
     os.environ["DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit  # dbt/profiles.yml
+    os.environ["DBT_THREADS"] = str(settings.dbt_threads)  # dbt/profiles.yml
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"

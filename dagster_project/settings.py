@@ -48,6 +48,9 @@ class Settings:
     # DUCKDB_MEMORY_LIMIT: memory each DuckDB connection of a build (ingest, dbt, gates, publish) may use before it
     # spills to disk next to the build file, e.g. 6GB or 50%; DuckDB's own default is 80% of RAM
     duckdb_memory_limit: str = "80%"
+    # DBT_THREADS: models dbt builds at once (each query in the one DuckDB process): 4 overlaps small models; at
+    # TPC-H SF10 four heavy models at once spilled more than the free disk, one at a time did not
+    dbt_threads: int = 4
 
     @property
     def duckdb_config(self) -> dict[str, str]:
@@ -184,6 +187,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         kwargs["schedule_tz"] = _timezone("SCHEDULE_TZ", schedule_tz)
     if (memory := get("DUCKDB_MEMORY_LIMIT")) is not None:
         kwargs["duckdb_memory_limit"] = _memory("DUCKDB_MEMORY_LIMIT", memory)
+    if (threads := get("DBT_THREADS")) is not None:
+        kwargs["dbt_threads"] = _number("DBT_THREADS", threads, int, 1, 64)
     if (dbt_vars := get("DBT_VARS")) is not None:
         kwargs["dbt_vars"] = _dbt_vars(dbt_vars)
     data_dir = Path(get("DATA_DIR") or REPO_ROOT / "data").absolute()

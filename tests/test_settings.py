@@ -23,6 +23,7 @@ CASES = [
     ({"SCHEDULE_TZ": "Mars/Olympus"}, "SCHEDULE_TZ='Mars/Olympus' is not a time zone"),
     ({"DUCKDB_MEMORY_LIMIT": "lots"}, "DUCKDB_MEMORY_LIMIT='lots' is not an amount of memory"),
     ({"DUCKDB_MEMORY_LIMIT": "150%"}, "DUCKDB_MEMORY_LIMIT='150%' is not an amount of memory"),
+    ({"DBT_THREADS": "0"}, "DBT_THREADS='0' is out of range"),
 ]
 
 
@@ -49,14 +50,14 @@ def test_daily_without_date_names_the_setting():
     assert done.returncode == 2 and done.stderr.strip() == "error: DATE is not set: run e.g. make daily DATE=2026-06-30"
 
 
-def test_duckdb_memory_limit_reaches_dbt_and_the_pipelines_connections(tmp_path):
+def test_duckdb_memory_limit_and_dbt_threads_reach_dbt_and_the_pipelines_connections(tmp_path):
     """DUCKDB_MEMORY_LIMIT caps every DuckDB of a build: the pipeline's own connections (config=) and dbt's (the
-    profile reads the variable the CLI exports)."""
+    profile reads the variable the CLI exports); DBT_THREADS is dbt's thread count."""
     import duckdb
 
     from dagster_project.settings import load_settings
 
-    settings = load_settings({"DUCKDB_MEMORY_LIMIT": "1.5gb", "DATA_DIR": str(tmp_path / "data")})
+    settings = load_settings({"DUCKDB_MEMORY_LIMIT": "1.5gb", "DBT_THREADS": "3", "DATA_DIR": str(tmp_path / "data")})
     assert settings.duckdb_memory_limit == "1.5GB"
     expected = duckdb.connect()
     expected.execute("set memory_limit = '1.5GB'")
@@ -67,6 +68,7 @@ def test_duckdb_memory_limit_reaches_dbt_and_the_pipelines_connections(tmp_path)
     env = {
         **os.environ,
         "DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "DBT_THREADS": str(settings.dbt_threads),
         "WAREHOUSE_BUILD_DB": str(tmp_path / "dbt.duckdb"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -91,3 +93,4 @@ def test_duckdb_memory_limit_reaches_dbt_and_the_pipelines_connections(tmp_path)
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert f'"memory_limit": "{limit}"' in done.stdout, done.stdout[-2000:]
+    assert "Concurrency: 3 threads" in done.stdout, done.stdout[-2000:]
