@@ -50,25 +50,12 @@ def test_daily_without_date_names_the_setting():
     assert done.returncode == 2 and done.stderr.strip() == "error: DATE is not set: run e.g. make daily DATE=2026-06-30"
 
 
-def test_duckdb_memory_limit_and_dbt_threads_reach_dbt_and_the_pipelines_connections(tmp_path):
-    """DUCKDB_MEMORY_LIMIT caps every DuckDB of a build: the pipeline's own connections (config=) and dbt's (the
-    profile reads the variable the CLI exports); DBT_THREADS is dbt's thread count."""
-    import duckdb
-
-    from dagster_project.settings import load_settings
-
-    settings = load_settings({"DUCKDB_MEMORY_LIMIT": "1.5gb", "DBT_THREADS": "3", "DATA_DIR": str(tmp_path / "data")})
-    assert settings.duckdb_memory_limit == "1.5GB"
-    expected = duckdb.connect()
-    expected.execute("set memory_limit = '1.5GB'")
-    (limit,) = expected.execute("select current_setting('memory_limit')").fetchone()
-    with duckdb.connect(config=settings.duckdb_config) as con:
-        assert con.execute("select current_setting('memory_limit')").fetchone() == (limit,)
-    assert limit != duckdb.connect().execute("select current_setting('memory_limit')").fetchone()[0]
+def _dbt_show_settings(tmp_path, memory_limit: str, threads: str) -> str:
+    """What dbt (through dbt/profiles.yml) sees for the two settings: `dbt show` output."""
     env = {
         **os.environ,
-        "DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
-        "DBT_THREADS": str(settings.dbt_threads),
+        "DUCKDB_MEMORY_LIMIT": memory_limit,
+        "DBT_THREADS": threads,
         "WAREHOUSE_BUILD_DB": str(tmp_path / "dbt.duckdb"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -92,5 +79,37 @@ def test_duckdb_memory_limit_and_dbt_threads_reach_dbt_and_the_pipelines_connect
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert f'"memory_limit": "{limit}"' in done.stdout, done.stdout[-2000:]
-    assert "Concurrency: 3 threads" in done.stdout, done.stdout[-2000:]
+    return done.stdout
+
+
+def _memory_limit(value: str | None) -> str:
+    import duckdb
+
+    con = duckdb.connect()
+    if value is not None:
+        con.execute(f"set memory_limit = '{value}'")
+    return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+def test_duckdb_memory_limit_and_dbt_threads_reach_dbt_and_the_pipelines_connections(tmp_path):
+    """DUCKDB_MEMORY_LIMIT caps every DuckDB of a build: the pipeline's own connections (config=) and dbt's (the
+    profile reads the variable the CLI exports); DBT_THREADS is dbt's thread count."""
+    import duckdb
+
+    from dagster_project.settings import load_settings
+
+    settings = load_settings({"DUCKDB_MEMORY_LIMIT": "1.5gb", "DBT_THREADS": "3", "DATA_DIR": str(tmp_path / "data")})
+    assert settings.duckdb_memory_limit == "1.5GB"
+    limit = _memory_limit("1.5GB")
+    with duckdb.connect(config=settings.duckdb_config) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone() == (limit,)
+    assert limit != _memory_limit(None)
+    shown = _dbt_show_settings(tmp_path, settings.duckdb_memory_limit, str(settings.dbt_threads))
+    assert f'"memory_limit": "{limit}"' in shown and "Concurrency: 3 threads" in shown, shown[-2000:]
+
+
+def test_unset_settings_exported_empty_by_make_mean_the_defaults_in_dbt(tmp_path):
+    """`make` exports a variable it does not have as an empty string: dbt must read that as the default (it
+    failed CI once: "Could not convert value '' into type 'number'")."""
+    shown = _dbt_show_settings(tmp_path, "", "")
+    assert f'"memory_limit": "{_memory_limit("80%")}"' in shown and "Concurrency: 4 threads" in shown, shown[-2000:]
