@@ -71,7 +71,7 @@ FUTURE_SLACK_DAYS = 1
 @dataclass(frozen=True)
 class Rule:
     name: str
-    condition: str  # SQL over `landed`, `typed` and the flags computed by raw.py (copy_number, is_in_raw, ...)
+    condition: str  # SQL over `landed`, `typed` and the flags computed by raw.py (copies.is_repeat, ...)
 
 
 def _q(name: str) -> str:
@@ -113,7 +113,7 @@ def rules_for(table: RawTable) -> list[Rule]:
                 f"or {event_day} > cast($last_day as date) + {FUTURE_SLACK_DAYS}",
             )
         )
-    rules.append(Rule("exact duplicate", "copies.copy_number > 1 or copies.is_in_raw"))
+    rules.append(Rule("exact duplicate", "copies.is_repeat or copies.is_in_raw"))
     for reference in REFERENCES.get(table.name, ()):
         rules.append(Rule(reference.rule, f"not refs.{_q('has_' + reference.column)}"))
     return rules
