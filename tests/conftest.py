@@ -83,6 +83,33 @@ def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None, dagst
     return Build(data_dir, done.returncode, done.stdout + done.stderr)
 
 
+def run_dbt(build_db: Path, work: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run the venv's dbt on `build_db` from dbt/, with its own target and log folders under `work` (the shared
+    target's partial-parse state stays untouched); fail the test with dbt's output unless it succeeds."""
+    done = subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "dbt"),
+            *args,
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        cwd=REPO / "dbt",
+        env={
+            **os.environ,
+            "WAREHOUSE_BUILD_DB": str(build_db),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            **(env or {}),
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    return done.stdout
+
+
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The default-scale simulator warehouse as of AS_OF, built once: most tests read its serving file."""

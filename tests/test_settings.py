@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_dbt
 
 CASES = [
     ({"SOURCE": "shopify"}, "SOURCE='shopify' is unknown"),
@@ -52,34 +52,16 @@ def test_daily_without_date_names_the_setting():
 
 def _dbt_show_settings(tmp_path, memory_limit: str, threads: str) -> str:
     """What dbt (through dbt/profiles.yml) sees for the two settings: `dbt show` output."""
-    env = {
-        **os.environ,
-        "DUCKDB_MEMORY_LIMIT": memory_limit,
-        "DBT_THREADS": threads,
-        "WAREHOUSE_BUILD_DB": str(tmp_path / "dbt.duckdb"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    done = subprocess.run(
-        [
-            str(REPO / ".venv" / "bin" / "dbt"),
-            "show",
-            "--inline",
-            "select current_setting('memory_limit') as memory_limit",
-            "--output",
-            "json",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=REPO / "dbt",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    return run_dbt(
+        tmp_path / "dbt.duckdb",
+        tmp_path,
+        "show",
+        "--inline",
+        "select current_setting('memory_limit') as memory_limit",
+        "--output",
+        "json",
+        env={"DUCKDB_MEMORY_LIMIT": memory_limit, "DBT_THREADS": threads},
     )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return done.stdout
 
 
 def _memory_limit(value: str | None) -> str:

@@ -3,14 +3,12 @@ columns must exist, and the incremental fct_deliveries must equal a full rebuild
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-from conftest import AS_OF, REPO, Build
+from conftest import AS_OF, Build, run_dbt
 
 AS_OF_DATE = date.fromisoformat(AS_OF)
 DECLINING, LATE, OFF_LIST = "F03", "F05", "F07"
@@ -119,27 +117,7 @@ def test_off_list_factory_spends_under_half_with_designated_suppliers(warehouse:
 
 
 def _dbt(build_db: Path, work: Path, *args: str) -> None:
-    env = {**os.environ, "WAREHOUSE_BUILD_DB": str(build_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    done = subprocess.run(
-        [
-            str(REPO / ".venv" / "bin" / "dbt"),
-            "run",
-            "--quiet",
-            "--select",
-            "fct_deliveries",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            *args,
-        ],
-        cwd=REPO / "dbt",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    run_dbt(build_db, work, "run", "--quiet", "--select", "fct_deliveries", *args)
 
 
 def test_incremental_deliveries_equal_a_full_rebuild_after_late_data(warehouse: Build, tmp_path: Path):

@@ -305,8 +305,7 @@ def _first_line(error: Exception) -> str:
 
 def _day_sql(column: str) -> str:
     """SQL for the partition day of a date or timestamp column, NULL when it holds none (text or typed)."""
-    quoted = column.replace('"', '""')
-    return f'try_cast(try_cast(cast("{quoted}" as varchar) as timestamp) as date)'
+    return f'try_cast(try_cast(cast("{_ident(column)}" as varchar) as timestamp) as date)'
 
 
 ROW_BLOCK = 2**32
@@ -401,18 +400,21 @@ def map_raw_table(
         # Dated by a column: placed in a partition day, or set aside here with the reason. Decided in DuckDB; only
         # the rows set aside come back to Python (a per-row Python pass cost ~30 s on 24 M TPC-H rows).
         dated = f"(select *, {_day_sql(present[table.date_column])} as _landing_day from {read.source_sql()})"
-        for line, d in con.execute(
-            f"select _line, _landing_day from {dated} where _landing_day is null or _landing_day > $today "
-            "order by _line",
+        placed, low, high, aside = con.execute(
+            f"""
+            select
+                count(*) filter (where _landing_day <= $today),
+                min(_landing_day) filter (where _landing_day <= $today),
+                max(_landing_day) filter (where _landing_day <= $today),
+                list((_line, _landing_day) order by _line) filter (where _landing_day is null or _landing_day > $today)
+            from {dated}
+            """,
             {"today": today},
-        ).fetchall():
+        ).fetchall()[0]
+        for line, d in aside or []:
             rule = "unparseable date" if d is None else "future date"
             detail = f"{table.date_column} gives no day" if d is None else f"{table.date_column} is {d}"
             batch.set_aside.append(_aside(f, line, rule, detail, None, None))
-        placed, low, high = con.execute(
-            f"select count(*), min(_landing_day), max(_landing_day) from {dated} where _landing_day <= $today",
-            {"today": today},
-        ).fetchall()[0]
         landing.insert(
             table.name,
             f"select {columns}, _landing_day as _partition_date, {rest} from {dated} where _landing_day <= $today",

@@ -11,7 +11,6 @@ id. `meta.load_history` records rows in / loaded / quarantined per load, and row
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ import pyarrow as pa
 
 from dagster_project.quality.faults import pause_point
 from dagster_project.sources.contract import RAW_TABLES, TABLE_NAMES, RawTable
-from dagster_project.warehouse.rules import REFERENCES, rules_for
+from dagster_project.warehouse import rules
+from dagster_project.warehouse.rules import REFERENCES
 
 META_COLUMNS = (
     ("_partition_date", "DATE"),
@@ -121,26 +121,6 @@ def _typed(type_: str, text: str) -> str:
     return f"try_cast({text} as {type_})"
 
 
-RULE_REFERENCE = re.compile(r'\b(landed|typed|copies|refs)\.("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_]*)')
-
-
-def _col(view: str, name: str) -> str:
-    """The check query's column for `view.name` of a rule (rules.py): one relation, columns named "view.name"."""
-    return _q(f"{view}.{name}")
-
-
-def _flat(condition: str) -> str:
-    """A rule's condition over the check query's one relation: `landed."sku"` -> `"landed.sku"`."""
-
-    def column(match: re.Match) -> str:
-        name = match.group(2)
-        if name.startswith('"'):
-            name = name[1:-1].replace('""', '"')
-        return _col(match.group(1), name)
-
-    return RULE_REFERENCE.sub(column, condition)
-
-
 def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
     """One row per incoming row: its typed values and the first rule it breaks.
 
@@ -148,32 +128,32 @@ def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
     scan, not joins back on the row number (which, with a window over every column for repeats, spilled at
     TPC-H SF10's 60 M-row tables). Repeats (rows equal in every landed column) are found by a hash aggregate."""
     columns = table.column_names
-    landed = ",\n".join(f"cast(incoming.{_q(c)} as varchar) as {_col('landed', c)}" for c in columns)
-    typed = ",\n".join(f"{_typed(c.type, _col('landed', c.name))} as {_col('typed', c.name)}" for c in table.columns)
+    landed = ",\n".join(f"cast(incoming.{_q(c)} as varchar) as {rules.landed(c)}" for c in columns)
+    typed = ",\n".join(f"{_typed(c.type, rules.landed(c.name))} as {rules.typed(c.name)}" for c in table.columns)
     default_source = "$source || ':' || coalesce(cast(incoming._partition_date as varchar), '?')"
     row_source = f"coalesce(cast(incoming._source as varchar), {default_source})" if has_source else default_source
-    all_landed = ", ".join(_col("landed", c) for c in columns)
+    all_landed = ", ".join(rules.landed(c) for c in columns)
     same_landed = " and ".join(
-        f"rows_.{_col('landed', c)} is not distinct from repeats.{_col('landed', c)}" for c in columns
+        f"rows_.{rules.landed(c)} is not distinct from repeats.{rules.landed(c)}" for c in columns
     )
-    key_join = " and ".join(f"existing.{_q(k)} = rows_.{_col('typed', k)}" for k in table.key)
-    same_values = " and ".join(f"existing.{_q(c)} is not distinct from rows_.{_col('typed', c)}" for c in columns)
+    key_join = " and ".join(f"existing.{_q(k)} = rows_.{rules.typed(k)}" for k in table.key)
+    same_values = " and ".join(f"existing.{_q(c)} is not distinct from rows_.{rules.typed(c)}" for c in columns)
     ref_flags = "".join(
-        f",\n{_col('typed', r.column)} in (select {_q(r.key)} from raw.{r.table}) as {_col('refs', 'has_' + r.column)}"
+        f",\n{rules.typed(r.column)} in (select {_q(r.key)} from raw.{r.table}) as {rules.has_reference(r.column)}"
         for r in REFERENCES.get(table.name, ())
     )
-    reason = "case\n" + "\n".join(f"when {_flat(r.condition)} then '{r.name}'" for r in rules_for(table)) + "\nend"
+    reason = "case\n" + "\n".join(f"when {r.condition} then '{r.name}'" for r in rules.rules_for(table)) + "\nend"
     return f"""
         with rows_ as (
             select
                 *,
                 {typed},
-                try_cast("landed._partition_date" as date) as "typed._partition_date"
+                try_cast({rules.landed("_partition_date")} as date) as {rules.typed("_partition_date")}
             from (
                 select
                     incoming._row,
                     {landed},
-                    cast(incoming._partition_date as varchar) as "landed._partition_date",
+                    cast(incoming._partition_date as varchar) as {rules.landed("_partition_date")},
                     {row_source} as _source
                 from incoming
             )
@@ -192,8 +172,8 @@ def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
         flagged as (
             select
                 rows_.*,
-                coalesce(rows_._row > repeats.first_row, false) as "copies.is_repeat",
-                rows_._row in (select _row from in_raw) as "copies.is_in_raw"{ref_flags}
+                coalesce(rows_._row > repeats.first_row, false) as {rules.IS_REPEAT},
+                rows_._row in (select _row from in_raw) as {rules.IS_IN_RAW}{ref_flags}
             from rows_
             left join repeats on {same_landed}
         )
@@ -201,8 +181,8 @@ def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
             _row,
             {reason} as _rule,
             _source,
-            "typed._partition_date" as _partition_date,
-            {", ".join(f"{_col('typed', c)} as {_q(c)}" for c in columns)}
+            {rules.typed("_partition_date")} as _partition_date,
+            {", ".join(f"{rules.typed(c)} as {_q(c)}" for c in columns)}
         from flagged
     """
 

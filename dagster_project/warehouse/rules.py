@@ -1,9 +1,10 @@
 """The row-level rules of the raw load: the one place that says which input rows go to quarantine, and why.
 
-A rule is a name (stored in quarantine.<table>._rule, e.g. "unknown sku") and a SQL condition over two views of
-the same incoming row: `landed` (every column as the VARCHAR it arrived as) and `typed` (try_cast to the contract
-type). Rules are tried in the order below; a row is quarantined with the first rule it breaks. raw.py runs them
-in one SQL statement per load, so they cost a scan, not a Python loop.
+A rule is a name (stored in quarantine.<table>._rule, e.g. "unknown sku") and a SQL condition over the columns
+raw.py's check query gives each incoming row, named by the helpers below: `landed(c)` (the column as the VARCHAR it
+arrived as), `typed(c)` (try_cast to the contract type) and the flags IS_REPEAT, IS_IN_RAW, `has_reference(c)`.
+Rules are tried in the order below; a row is quarantined with the first rule it breaks. raw.py runs them in one
+SQL statement per load, so they cost a scan, not a Python loop.
 
 Table-level tolerances (how much quarantine a load may have) live in settings.QUARANTINE_TOLERANCE and the gates,
 not here.
@@ -71,49 +72,68 @@ FUTURE_SLACK_DAYS = 1
 @dataclass(frozen=True)
 class Rule:
     name: str
-    condition: str  # SQL over `landed`, `typed` and the flags computed by raw.py (copies.is_repeat, ...)
+    condition: str  # SQL over the check query's columns: landed(c), typed(c), IS_REPEAT, ...
 
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def landed(column: str) -> str:
+    """The incoming row's `column` as the text it arrived as."""
+    return _q(f"landed.{column}")
+
+
+def typed(column: str) -> str:
+    """The incoming row's `column` cast to its contract type (NULL when it does not parse)."""
+    return _q(f"typed.{column}")
+
+
+def has_reference(column: str) -> str:
+    """Whether the row's `column` names a row already in raw (REFERENCES)."""
+    return _q(f"refs.has_{column}")
+
+
+IS_REPEAT = _q("copies.is_repeat")  # equal in every landed column to an earlier row of the same load
+IS_IN_RAW = _q("copies.is_in_raw")  # equal in every typed column to a row already in raw under the same key
+
+
 def rules_for(table: RawTable) -> list[Rule]:
     """Every rule of `table`, in the order they are tried."""
     rules: list[Rule] = [
-        Rule("unparseable _partition_date", "typed._partition_date is null"),
-        Rule("partition outside load range", "not typed._partition_date between $first_day and $last_day"),
+        Rule("unparseable _partition_date", f"{typed('_partition_date')} is null"),
+        Rule("partition outside load range", f"not {typed('_partition_date')} between $first_day and $last_day"),
     ]
     for column in table.columns:
         if column.type != "VARCHAR":
             rules.append(
                 Rule(
                     f"unparseable {column.name}",
-                    f"landed.{_q(column.name)} is not null and typed.{_q(column.name)} is null",
+                    f"{landed(column.name)} is not null and {typed(column.name)} is null",
                 )
             )
     for key in table.key:
-        rules.append(Rule("null key", f"typed.{_q(key)} is null or trim(typed.{_q(key)}::varchar) = ''"))
+        rules.append(Rule("null key", f"{typed(key)} is null or trim({typed(key)}::varchar) = ''"))
     required = [c.name for c in table.columns if not c.nullable and c.name not in table.key]
     required += list(REQUIRED_ANYWAY.get(table.name, ()))
     for name in required:
-        rules.append(Rule(f"null {name}", f"typed.{_q(name)} is null"))
+        rules.append(Rule(f"null {name}", f"{typed(name)} is null"))
     for name in POSITIVE_QUANTITIES.get(table.name, ()):
-        rules.append(Rule("negative or zero quantity", f"typed.{_q(name)} <= 0"))
+        rules.append(Rule("negative or zero quantity", f"{typed(name)} <= 0"))
     for name in POSITIVE_PRICES.get(table.name, ()):
-        rules.append(Rule("price <= 0", f"typed.{_q(name)} <= 0"))
+        rules.append(Rule("price <= 0", f"{typed(name)} <= 0"))
     for name in NON_NEGATIVE.get(table.name, ()):
-        rules.append(Rule(f"negative {name}", f"typed.{_q(name)} < 0"))
+        rules.append(Rule(f"negative {name}", f"{typed(name)} < 0"))
     if table.date_column is not None:
-        event_day = f"cast(typed.{_q(table.date_column)} as date)"
+        event_day = f"cast({typed(table.date_column)} as date)"
         rules.append(
             Rule(
                 "future timestamp",
-                f"{event_day} > typed._partition_date + {FUTURE_SLACK_DAYS} "
+                f"{event_day} > {typed('_partition_date')} + {FUTURE_SLACK_DAYS} "
                 f"or {event_day} > cast($last_day as date) + {FUTURE_SLACK_DAYS}",
             )
         )
-    rules.append(Rule("exact duplicate", "copies.is_repeat or copies.is_in_raw"))
+    rules.append(Rule("exact duplicate", f"{IS_REPEAT} or {IS_IN_RAW}"))
     for reference in REFERENCES.get(table.name, ()):
-        rules.append(Rule(reference.rule, f"not refs.{_q('has_' + reference.column)}"))
+        rules.append(Rule(reference.rule, f"not {has_reference(reference.column)}"))
     return rules
