@@ -206,6 +206,7 @@ class Bench:
         if full.returncode != 0:
             raise SystemExit(f"error: full build of {dataset.name} failed:\n{(full.stdout + full.stderr)[-3000:]}")
         out["pipeline_full_s"], out["peak_rss_mb"] = full.wall_s, full.peak_rss_mb
+        keep(run_dir, out)
         build_db = data_dir / "build" / "warehouse.duckdb"
         serving_db = data_dir / "serving" / "warehouse.duckdb"
 
@@ -231,6 +232,7 @@ class Bench:
             tail = pandas_run.json_tail().get("error") or (pandas_run.stderr.strip().splitlines() or ["?"])[-1]
             out["pandas_null_reason"] = f"{tail} (address space limited to {self.pandas_mem_gb:g} GB)"
         out["agreement"] = compare.agree(run_dir / "floor", run_dir / "pandas" if pandas_ok else None, serving_db)
+        keep(run_dir, out)
 
         # the gates alone, on the built database
         gates = measure.run([PY, "-m", "bench.gates"], env=self.env(dataset, data_dir, dataset.as_of), cwd=REPO_ROOT)
@@ -243,6 +245,7 @@ class Bench:
         if not out["gates_ok"]:
             failed = split.get("dbt_test_failed", []) + split.get("gx_failed", [])
             out["gates_output"] = f"failed: {failed}" if split else gates.stderr[-600:]
+        keep(run_dir, out)
 
         # one daily incremental run on top of the full build
         if daily_command_ready():
@@ -267,8 +270,11 @@ class Bench:
             out["daily_s"] = None
             out["daily_null_reason"] = "`python -m dagster_project.cli daily` does not exist in this checkout yet"
 
+        keep(run_dir, out)
         out.update(self.startup())
+        keep(run_dir, out)
         out.update(self.ingest(dataset, run_dir))
+        keep(run_dir, out)
         shutil.rmtree(raw_dir, ignore_errors=True)
         return out
 
@@ -319,6 +325,14 @@ class Bench:
             "ingest_load_s": result["load_s"],
             "ingest_peak_rss_mb": done.peak_rss_mb,
         }
+
+
+def keep(run_dir: Path, out: dict) -> None:
+    """The figures of this run so far, in `<run>/partial.json`: a long run (TPC-H SF10 takes over an hour) that is
+    stopped or fails part-way still leaves what it measured; the result file is written once the run completes."""
+    tmp = run_dir / "partial.json.tmp"
+    tmp.write_text(json.dumps(out, indent=2, default=str))
+    os.replace(tmp, run_dir / "partial.json")
 
 
 def export_raw(build_db: Path, out_dir: Path) -> None:

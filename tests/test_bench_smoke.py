@@ -59,3 +59,7 @@ def test_bench_smoke_writes_results_and_the_three_implementations_agree(tmp_path
     assert figures["gates_ok"]
     assert figures["ingest_rows_per_s"]["median"] > 0
     assert figures["ratio_pipeline_to_floor"] > 0
+    # the run's partial record holds every stage's figures once it completes (what a cut-short run leaves)
+    partial = json.loads((tmp_path / "work" / "sim-0.1" / "run" / "partial.json").read_text())
+    assert partial["pipeline_full_s"] == figures["pipeline_full_s"]["runs"][0]
+    assert partial["ingest_rows_per_s"] == figures["ingest_rows_per_s"]["runs"][0]
