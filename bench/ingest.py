@@ -10,6 +10,7 @@ Prints rows, fetch seconds (simulator generate / landing files staged) and load 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,7 +26,11 @@ from dagster_project.warehouse import raw
 def main(kind: str, arg: str, as_of: str, db_path: str) -> None:
     """What the raw asset does (registry.fetch_groups / registry.fetch, then raw.load_table), timed."""
     Path(db_path).unlink(missing_ok=True)
-    env = {"AS_OF": as_of, "DATA_DIR": str(Path(db_path).parent / "data")}
+    env = {
+        "AS_OF": as_of,
+        "DATA_DIR": str(Path(db_path).parent / "data"),
+        "DUCKDB_MEMORY_LIMIT": os.environ.get("DUCKDB_MEMORY_LIMIT", ""),  # the build's limit, as the raw asset has
+    }
     if kind == "sim":
         settings = load_settings({**env, "SOURCE": "simulator", "SCALE": arg})
         first_day, last_day = settings.history_start, settings.as_of
@@ -34,7 +39,7 @@ def main(kind: str, arg: str, as_of: str, db_path: str) -> None:
         first_day, last_day = files.date_range(settings)
     fetch_s = load_s = 0.0
     rows = 0
-    with duckdb.connect(db_path) as con:
+    with duckdb.connect(db_path, config=settings.duckdb_config) as con:
         raw.ensure_schema(con)
         load_id = raw.new_load_id()
         for group in registry.fetch_groups(settings, RAW_TABLES):

@@ -400,11 +400,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     bench = Bench(args.work, args.runs, args.pandas_mem_gb)
-    command = f"make bench BENCH_DATASETS={args.datasets} BENCH_RUNS={args.runs}"
+    # the settings that change what a build does at scale are part of the command that was run
+    knobs = {name: os.environ[name] for name in ("DBT_THREADS", "DUCKDB_MEMORY_LIMIT") if os.environ.get(name)}
+    prefix = "".join(f"{name}={value} " for name, value in knobs.items())
+    command = f"{prefix}make bench BENCH_DATASETS={args.datasets} BENCH_RUNS={args.runs}"
     results: dict = {
         "meta": {
             "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "command": command,
+            "settings": knobs,
             "argv": [sys.executable, "-m", "bench.run", *(argv if argv is not None else sys.argv[1:])],
             "machine": machine(),
             "files_source": files_source_ready(),

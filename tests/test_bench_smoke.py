@@ -34,7 +34,7 @@ def test_bench_smoke_writes_results_and_the_three_implementations_agree(tmp_path
             str(out),
         ],
         cwd=REPO,
-        env={**os.environ, "BENCH_DATASETS": "", "BENCH_RUNS": ""},
+        env={**os.environ, "BENCH_DATASETS": "", "BENCH_RUNS": "", "DBT_THREADS": "2", "DUCKDB_MEMORY_LIMIT": ""},
         capture_output=True,
         text=True,
         timeout=1800,
@@ -43,6 +43,9 @@ def test_bench_smoke_writes_results_and_the_three_implementations_agree(tmp_path
     [path] = list(out.glob("*.json"))
     results = json.loads(path.read_text())
     assert results["meta"]["machine"]["nproc"]
+    # the settings that change a build at scale are recorded with the command
+    assert results["meta"]["command"] == "DBT_THREADS=2 make bench BENCH_DATASETS=sim-0.1 BENCH_RUNS=1"
+    assert results["meta"]["settings"] == {"DBT_THREADS": "2"}
     figures = results["sim-0.1"]
     for key in REQUIRED:
         assert set(figures[key]) >= {"median", "runs"}, key

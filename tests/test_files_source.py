@@ -266,3 +266,26 @@ def test_day_named_parquet_files_load_like_their_csv_twins(tmp_path):
     assert {r[1] for r in parquet["quarantine"]} == {"exact duplicate", "unparseable ordered_at", "unknown customer"}
     assert parquet["set aside"] == [("orders/orders-2099-01-01", 1, "future date")]
     assert ("orders/orders-2026-06-01", "loaded", DAY, DAY, 3, 3, 0, 1, 1, 2) in parquet["files"]
+
+
+def test_the_scratch_connection_keeps_to_the_memory_limit(tmp_path, monkeypatch):
+    """DUCKDB_MEMORY_LIMIT caps the files source's scratch DuckDB as well as the build connection: the scratch one
+    counts each folder's duplicate rows with a group-by over every column, and at TPC-H SF10 it grew to 11.5 GB
+    while the build connection kept to its 6 GB."""
+    drop(tmp_path, "customers/customers-2026-06-01.csv", CUSTOMERS)
+    drop(tmp_path, "orders/export.csv", ORDERS)
+    settings = load_settings({**settings_env(tmp_path), "DUCKDB_MEMORY_LIMIT": "1GB"})
+    connect = duckdb.connect
+    seen: list[str] = []
+
+    def spy(*args, **kwargs):
+        opened = connect(*args, **kwargs)
+        seen.append(opened.execute("select current_setting('memory_limit')").fetchone()[0])
+        return opened
+
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    with connect(str(settings.build_db), config=settings.duckdb_config) as con:
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        monkeypatch.setattr(duckdb, "connect", spy)
+        files.fetch(settings, DAY, DAY, ["customers", "orders"], con)
+    assert seen and set(seen) == {limit}, seen

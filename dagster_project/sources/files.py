@@ -648,7 +648,8 @@ def fetch(
     batch = Batch()
     reads: list[FileRead] = []
     today = dt.date.today()
-    work = duckdb.connect()  # scratch connection: rejects tables and temp views stay out of the warehouse
+    # scratch connection: rejects tables and temp views stay out of the warehouse; the same memory limit as the build's
+    work = duckdb.connect(config=settings.duckdb_config)
     try:
         for f in files:
             if f.name_day is not None and not _after(f.name_day, today) and not first_day <= f.name_day <= last_day:
