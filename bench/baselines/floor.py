@@ -1,5 +1,5 @@
 """The floor: hand-written DuckDB SQL in one process, from the raw Parquet files to RFM scores and the
-factory x month scorecard. No orchestration, no tests, no staging views: the fastest a careful person gets.
+factory x month scorecard. No orchestration, no tests, no staging tables: the fastest a careful person gets.
 
     python -m bench.baselines.floor RAW_DIR AS_OF OUT_DIR
 

@@ -1,7 +1,15 @@
 -- Typed, de-duplicated customers. PII stops here: only masked phone / email go further down.
+-- The latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
+{{
+    config(
+        unique_key='customer_id',
+        pre_hook="{{ staging_forget_vanished('customers', ['customer_id']) }}"
+    )
+}}
+
 with source as (
 
-    select * from {{ source('shop', 'customers') }}
+    {{ staging_rows('customers', ['customer_id']) }}
 
 ),
 
@@ -25,6 +33,7 @@ deduplicated as (
         end as email_masked,
         _partition_date as partition_date,
         _load_id as load_id,
+        _loaded_at as loaded_at,
         _source as source_ref
     from source
     qualify row_number() over (

@@ -1,7 +1,14 @@
--- Typed, de-duplicated deliveries: the latest loaded copy of each key wins.
+-- Typed, de-duplicated deliveries: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
+{{
+    config(
+        unique_key='delivery_id',
+        pre_hook="{{ staging_forget_vanished('deliveries', ['delivery_id']) }}"
+    )
+}}
+
 with source as (
 
-    select * from {{ source('shop', 'deliveries') }}
+    {{ staging_rows('deliveries', ['delivery_id']) }}
 
 ),
 
@@ -14,6 +21,7 @@ deduplicated as (
         quantity,
         _partition_date as partition_date,
         _load_id as load_id,
+        _loaded_at as loaded_at,
         _source as source_ref
     from source
     qualify row_number() over (

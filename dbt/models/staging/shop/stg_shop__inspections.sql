@@ -1,7 +1,14 @@
--- Typed, de-duplicated inspections: the latest loaded copy of each key wins.
+-- Typed, de-duplicated inspections: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
+{{
+    config(
+        unique_key='inspection_id',
+        pre_hook="{{ staging_forget_vanished('inspections', ['inspection_id']) }}"
+    )
+}}
+
 with source as (
 
-    select * from {{ source('shop', 'inspections') }}
+    {{ staging_rows('inspections', ['inspection_id']) }}
 
 ),
 
@@ -16,6 +23,7 @@ deduplicated as (
         defect_type,
         _partition_date as partition_date,
         _load_id as load_id,
+        _loaded_at as loaded_at,
         _source as source_ref
     from source
     qualify row_number() over (

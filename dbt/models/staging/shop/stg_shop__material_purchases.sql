@@ -1,7 +1,14 @@
--- Typed, de-duplicated material_purchases: the latest loaded copy of each key wins.
+-- Typed, de-duplicated material_purchases: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
+{{
+    config(
+        unique_key='purchase_id',
+        pre_hook="{{ staging_forget_vanished('material_purchases', ['purchase_id']) }}"
+    )
+}}
+
 with source as (
 
-    select * from {{ source('shop', 'material_purchases') }}
+    {{ staging_rows('material_purchases', ['purchase_id']) }}
 
 ),
 
@@ -21,6 +28,7 @@ deduplicated as (
         defective_qty,
         _partition_date as partition_date,
         _load_id as load_id,
+        _loaded_at as loaded_at,
         _source as source_ref
     from source
     qualify row_number() over (

@@ -1,7 +1,14 @@
--- Typed, de-duplicated orders: the latest loaded copy of each key wins.
+-- Typed, de-duplicated orders: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
+{{
+    config(
+        unique_key='order_id',
+        pre_hook="{{ staging_forget_vanished('orders', ['order_id']) }}"
+    )
+}}
+
 with source as (
 
-    select * from {{ source('shop', 'orders') }}
+    {{ staging_rows('orders', ['order_id']) }}
 
 ),
 
@@ -20,6 +27,7 @@ deduplicated as (
         net_amount,
         _partition_date as partition_date,
         _load_id as load_id,
+        _loaded_at as loaded_at,
         _source as source_ref
     from source
     qualify row_number() over (

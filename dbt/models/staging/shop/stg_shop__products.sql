@@ -1,7 +1,14 @@
--- Typed, de-duplicated products: the latest loaded copy of each key wins.
+-- Typed, de-duplicated products: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
+{{
+    config(
+        unique_key='sku',
+        pre_hook="{{ staging_forget_vanished('products', ['sku']) }}"
+    )
+}}
+
 with source as (
 
-    select * from {{ source('shop', 'products') }}
+    {{ staging_rows('products', ['sku']) }}
 
 ),
 
@@ -16,6 +23,7 @@ deduplicated as (
         factory_id,
         _partition_date as partition_date,
         _load_id as load_id,
+        _loaded_at as loaded_at,
         _source as source_ref
     from source
     qualify row_number() over (

@@ -1,7 +1,14 @@
--- Typed, de-duplicated suppliers: the latest loaded copy of each key wins.
+-- Typed, de-duplicated suppliers: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
+{{
+    config(
+        unique_key='supplier_id',
+        pre_hook="{{ staging_forget_vanished('suppliers', ['supplier_id']) }}"
+    )
+}}
+
 with source as (
 
-    select * from {{ source('shop', 'suppliers') }}
+    {{ staging_rows('suppliers', ['supplier_id']) }}
 
 ),
 
@@ -15,6 +22,7 @@ deduplicated as (
         onboarded_date,
         _partition_date as partition_date,
         _load_id as load_id,
+        _loaded_at as loaded_at,
         _source as source_ref
     from source
     qualify row_number() over (

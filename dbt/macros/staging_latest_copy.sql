@@ -1,0 +1,65 @@
+{#- Incremental staging. Each staging table keeps the latest loaded copy of every key of its raw table
+    (`qualify row_number() over (partition by <key> order by _loaded_at desc, _source desc) = 1` in the model).
+    A build re-decides only the keys a load touched since the table was last built:
+      - a raw row loaded since then (its _loaded_at is newer than the newest loaded_at kept here), or
+      - a key whose kept copy sits in a partition day a later load replaced (meta.load_history names the days;
+        the reload may have dropped or changed that copy).
+    Their winners are chosen again from all their raw copies, so the result is exactly what a full rebuild gives
+    (tests/test_incremental_staging.py). A key left with no raw copy at all is deleted first (pre-hook).
+    Raw only changes through warehouse/raw.py load_table (a partition-day range replaced in one transaction,
+    recorded in meta.load_history with the same timestamp as the rows' _loaded_at). -#}
+
+{% macro staging_watermark() -%}
+    (select coalesce(max(loaded_at), '-infinity'::timestamp) from {{ this }})
+{%- endmacro %}
+
+{% macro staging_in_replaced_days(table, partition_date_column) -%}
+    exists (
+        select 1
+        from {{ source('warehouse_meta', 'load_history') }} as loads
+        where
+            loads.table_name = '{{ table }}'
+            and loads.loaded_at > {{ staging_watermark() }}
+            and {{ partition_date_column }} between loads.first_day and loads.last_day
+    )
+{%- endmacro %}
+
+{#- The raw rows a staging model de-duplicates: all of them on a full build, else every copy of the touched keys. -#}
+{% macro staging_rows(table, key_columns) -%}
+    {%- set keys = key_columns | join(', ') -%}
+    {%- if is_incremental() %}
+    select raw_rows.*
+    from {{ source('shop', table) }} as raw_rows
+    semi join (
+        select {{ keys }} from {{ source('shop', table) }}
+        where _loaded_at > {{ staging_watermark() }}
+        union
+        select {{ keys }} from {{ this }} as kept
+        where {{ staging_in_replaced_days(table, 'kept.partition_date') }}
+    ) as touched using ({{ keys }})
+    {%- else %}
+    select * from {{ source('shop', table) }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- Pre-hook: delete the kept keys whose partition day was replaced and that have no raw copy left. -#}
+{% macro staging_forget_vanished(table, key_columns) -%}
+    {%- if is_incremental() -%}
+    {%- set keys = key_columns | join(', ') -%}
+    delete from {{ this }} as kept_rows
+    using (
+        with candidates as (
+            select {{ keys }} from {{ this }} as kept
+            where {{ staging_in_replaced_days(table, 'kept.partition_date') }}
+        )
+
+        select {{ keys }} from candidates
+        except
+        select {{ keys }} from {{ source('shop', table) }} semi join candidates using ({{ keys }})
+    ) as vanished
+    where
+        {%- for key in key_columns %}
+        kept_rows.{{ key }} = vanished.{{ key }}{{ ' and' if not loop.last }}
+        {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}
