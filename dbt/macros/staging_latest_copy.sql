@@ -1,5 +1,7 @@
-{#- Incremental staging. Each staging table keeps the latest loaded copy of every key of its raw table
-    (`qualify row_number() over (partition by <key> order by _loaded_at desc, _source desc) = 1` in the model).
+{#- Incremental staging. Each staging model stg_shop__<table> keeps the latest loaded copy of every key of raw
+    <table>; the key is the model's unique_key config, named once. A model is
+        {{ config(unique_key=[...]) }}  select <typed columns> from ({{ staging_rows() }}) {{ staging_latest_copy() }}
+    and dbt_project.yml runs staging_forget_vanished() as every staging model's pre-hook.
     A build re-decides only the keys a load touched since the table was last built:
       - a raw row loaded since then (its _loaded_at is newer than the newest loaded_at kept here), or
       - a key whose kept copy sits in a partition day a later load replaced (meta.load_history names the days;
@@ -8,6 +10,25 @@
     (tests/test_incremental_staging.py). A key left with no raw copy at all is deleted first (pre-hook).
     Raw only changes through warehouse/raw.py load_table (a partition-day range replaced in one transaction,
     recorded in meta.load_history with the same timestamp as the rows' _loaded_at). -#}
+
+{#- The raw table of this staging model: stg_shop__orders reads raw orders. -#}
+{% macro staging_table() -%}
+    {{ return(model.name.split('__')[-1]) }}
+{%- endmacro %}
+
+{#- This model's key columns (its unique_key config) as a list. -#}
+{% macro staging_key() -%}
+    {%- set key = config.get('unique_key') or [] -%}
+    {{ return([key] if key is string else key) }}
+{%- endmacro %}
+
+{#- The latest loaded copy of each key wins; a tie on _loaded_at (two files of one load) goes to the later file. -#}
+{% macro staging_latest_copy() -%}
+    qualify row_number() over (
+        partition by {{ staging_key() | join(', ') }}
+        order by _loaded_at desc, _source desc
+    ) = 1
+{%- endmacro %}
 
 {% macro staging_watermark() -%}
     (select coalesce(max(loaded_at), '-infinity'::timestamp) from {{ this }})
@@ -25,8 +46,9 @@
 {%- endmacro %}
 
 {#- The raw rows a staging model de-duplicates: all of them on a full build, else every copy of the touched keys. -#}
-{% macro staging_rows(table, key_columns) -%}
-    {%- set keys = key_columns | join(', ') -%}
+{% macro staging_rows() -%}
+    {%- set table = staging_table() -%}
+    {%- set keys = staging_key() | join(', ') -%}
     {%- if is_incremental() %}
     select raw_rows.*
     from {{ source('shop', table) }} as raw_rows
@@ -43,8 +65,10 @@
 {%- endmacro %}
 
 {#- Pre-hook: delete the kept keys whose partition day was replaced and that have no raw copy left. -#}
-{% macro staging_forget_vanished(table, key_columns) -%}
+{% macro staging_forget_vanished() -%}
     {%- if is_incremental() -%}
+    {%- set table = staging_table() -%}
+    {%- set key_columns = staging_key() -%}
     {%- set keys = key_columns | join(', ') -%}
     delete from {{ this }} as kept_rows
     using (

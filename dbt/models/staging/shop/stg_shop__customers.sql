@@ -1,15 +1,10 @@
 -- Typed, de-duplicated customers. PII stops here: only masked phone / email go further down.
 -- The latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
-{{
-    config(
-        unique_key='customer_id',
-        pre_hook="{{ staging_forget_vanished('customers', ['customer_id']) }}"
-    )
-}}
+{{ config(unique_key='customer_id') }}
 
 with source as (
 
-    {{ staging_rows('customers', ['customer_id']) }}
+    {{ staging_rows() }}
 
 ),
 
@@ -36,10 +31,7 @@ deduplicated as (
         _loaded_at as loaded_at,
         _source as source_ref
     from source
-    qualify row_number() over (
-        partition by customer_id
-        order by _loaded_at desc, _source desc
-    ) = 1
+    {{ staging_latest_copy() }}
 
 )
 

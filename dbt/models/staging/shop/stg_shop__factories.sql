@@ -1,14 +1,9 @@
 -- Typed, de-duplicated factories: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
-{{
-    config(
-        unique_key='factory_id',
-        pre_hook="{{ staging_forget_vanished('factories', ['factory_id']) }}"
-    )
-}}
+{{ config(unique_key='factory_id') }}
 
 with source as (
 
-    {{ staging_rows('factories', ['factory_id']) }}
+    {{ staging_rows() }}
 
 ),
 
@@ -24,10 +19,7 @@ deduplicated as (
         _loaded_at as loaded_at,
         _source as source_ref
     from source
-    qualify row_number() over (
-        partition by factory_id
-        order by _loaded_at desc, _source desc
-    ) = 1
+    {{ staging_latest_copy() }}
 
 )
 

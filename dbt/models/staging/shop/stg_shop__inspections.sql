@@ -1,14 +1,9 @@
 -- Typed, de-duplicated inspections: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
-{{
-    config(
-        unique_key='inspection_id',
-        pre_hook="{{ staging_forget_vanished('inspections', ['inspection_id']) }}"
-    )
-}}
+{{ config(unique_key='inspection_id') }}
 
 with source as (
 
-    {{ staging_rows('inspections', ['inspection_id']) }}
+    {{ staging_rows() }}
 
 ),
 
@@ -26,10 +21,7 @@ deduplicated as (
         _loaded_at as loaded_at,
         _source as source_ref
     from source
-    qualify row_number() over (
-        partition by inspection_id
-        order by _loaded_at desc, _source desc
-    ) = 1
+    {{ staging_latest_copy() }}
 
 )
 

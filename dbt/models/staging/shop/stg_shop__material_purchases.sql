@@ -1,14 +1,9 @@
 -- Typed, de-duplicated material_purchases: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
-{{
-    config(
-        unique_key='purchase_id',
-        pre_hook="{{ staging_forget_vanished('material_purchases', ['purchase_id']) }}"
-    )
-}}
+{{ config(unique_key='purchase_id') }}
 
 with source as (
 
-    {{ staging_rows('material_purchases', ['purchase_id']) }}
+    {{ staging_rows() }}
 
 ),
 
@@ -31,10 +26,7 @@ deduplicated as (
         _loaded_at as loaded_at,
         _source as source_ref
     from source
-    qualify row_number() over (
-        partition by purchase_id
-        order by _loaded_at desc, _source desc
-    ) = 1
+    {{ staging_latest_copy() }}
 
 )
 

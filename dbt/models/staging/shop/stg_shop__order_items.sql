@@ -1,14 +1,9 @@
 -- Typed, de-duplicated order_items: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
-{{
-    config(
-        unique_key=['order_id', 'line_number'],
-        pre_hook="{{ staging_forget_vanished('order_items', ['order_id', 'line_number']) }}"
-    )
-}}
+{{ config(unique_key=['order_id', 'line_number']) }}
 
 with source as (
 
-    {{ staging_rows('order_items', ['order_id', 'line_number']) }}
+    {{ staging_rows() }}
 
 ),
 
@@ -26,10 +21,7 @@ deduplicated as (
         _loaded_at as loaded_at,
         _source as source_ref
     from source
-    qualify row_number() over (
-        partition by order_id, line_number
-        order by _loaded_at desc, _source desc
-    ) = 1
+    {{ staging_latest_copy() }}
 
 )
 

@@ -1,14 +1,9 @@
 -- Typed, de-duplicated orders: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
-{{
-    config(
-        unique_key='order_id',
-        pre_hook="{{ staging_forget_vanished('orders', ['order_id']) }}"
-    )
-}}
+{{ config(unique_key='order_id') }}
 
 with source as (
 
-    {{ staging_rows('orders', ['order_id']) }}
+    {{ staging_rows() }}
 
 ),
 
@@ -30,10 +25,7 @@ deduplicated as (
         _loaded_at as loaded_at,
         _source as source_ref
     from source
-    qualify row_number() over (
-        partition by order_id
-        order by _loaded_at desc, _source desc
-    ) = 1
+    {{ staging_latest_copy() }}
 
 )
 

@@ -1,14 +1,9 @@
 -- Typed, de-duplicated products: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
-{{
-    config(
-        unique_key='sku',
-        pre_hook="{{ staging_forget_vanished('products', ['sku']) }}"
-    )
-}}
+{{ config(unique_key='sku') }}
 
 with source as (
 
-    {{ staging_rows('products', ['sku']) }}
+    {{ staging_rows() }}
 
 ),
 
@@ -26,10 +21,7 @@ deduplicated as (
         _loaded_at as loaded_at,
         _source as source_ref
     from source
-    qualify row_number() over (
-        partition by sku
-        order by _loaded_at desc, _source desc
-    ) = 1
+    {{ staging_latest_copy() }}
 
 )
 

@@ -1,14 +1,9 @@
 -- Typed, de-duplicated suppliers: the latest loaded copy of each key wins; incremental (macros/staging_latest_copy.sql).
-{{
-    config(
-        unique_key='supplier_id',
-        pre_hook="{{ staging_forget_vanished('suppliers', ['supplier_id']) }}"
-    )
-}}
+{{ config(unique_key='supplier_id') }}
 
 with source as (
 
-    {{ staging_rows('suppliers', ['supplier_id']) }}
+    {{ staging_rows() }}
 
 ),
 
@@ -25,10 +20,7 @@ deduplicated as (
         _loaded_at as loaded_at,
         _source as source_ref
     from source
-    qualify row_number() over (
-        partition by supplier_id
-        order by _loaded_at desc, _source desc
-    ) = 1
+    {{ staging_latest_copy() }}
 
 )
 
