@@ -21,16 +21,7 @@ with all_orders as (
 {% if is_incremental() %}
 touched_customers as (
 
-    select distinct customer_id
-    from all_orders
-    where partition_date >= {{ incremental_from_date() }}
-
-    union
-
-    select distinct all_orders.customer_id
-    from {{ ref('stg_shop__order_items') }} as order_items
-    inner join all_orders on order_items.order_id = all_orders.order_id
-    where order_items.partition_date >= {{ incremental_from_date() }}
+    {{ touched_customers() }}
 
 ),
 

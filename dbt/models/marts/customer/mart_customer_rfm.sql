@@ -90,12 +90,7 @@ snapshots as (
 
     select * from snapshot_days
     {% if is_incremental() %}
-    where snapshot_date >= {{ incremental_from_date() }}
-        or snapshot_date = (
-            select max(earlier.snapshot_date)
-            from snapshot_days as earlier
-            where earlier.snapshot_date < {{ as_of_date() }}
-        )
+    where snapshot_date >= {{ rfm_snapshots_recomputed_from() }}
     {% endif %}
 
 ),
