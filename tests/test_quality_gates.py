@@ -101,6 +101,12 @@ MART_TAMPERING = [
         "expect_column_values_to_be_in_set on segment: ",
     ),
     (
+        "marts_mart_customer_rfm",
+        "insert into marts.mart_customer_rfm select * from marts.mart_customer_rfm "
+        "where is_current and customer_id = (select min(customer_id) from marts.mart_customer_rfm)",
+        "expect_column_values_to_be_between on duplicate_customer_ids: ",
+    ),
+    (
         "marts_mart_outreach_candidates",
         "update marts.mart_outreach_candidates set max_discount_rate = 0.25 where priority_rank = "
         "(select min(priority_rank) from marts.mart_outreach_candidates where is_loyal)",
