@@ -66,3 +66,28 @@ def test_bench_smoke_writes_results_and_the_three_implementations_agree(tmp_path
     partial = json.loads((tmp_path / "work" / "sim-0.1" / "run" / "partial.json").read_text())
     assert partial["pipeline_full_s"] == figures["pipeline_full_s"]["runs"][0]
     assert partial["ingest_rows_per_s"] == figures["ingest_rows_per_s"]["runs"][0]
+
+
+def test_bench_ab_measures_a_full_build_and_a_daily_run_per_checkout(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.ab", "sim-0.1", ".", "--work", str(tmp_path / "work")],
+        cwd=REPO,
+        env={**os.environ, "DBT_THREADS": "2", "DUCKDB_MEMORY_LIMIT": ""},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    run, medians = (json.loads(line) for line in done.stdout.strip().splitlines())
+    assert run["run"] == 1 and run["dataset"] == "sim-0.1" and run["checkout"] == str(REPO)
+    for key in ("full_s", "daily_s", "full_dbt_s", "daily_dbt_s", "full_rss_mb", "daily_rss_mb", "build_db_mb"):
+        assert run[key] > 0, key
+    assert run["daily_dbt_s"] < run["daily_s"] and run["full_dbt_s"] < run["full_s"]
+    assert medians["median_of"] == 1 and medians["daily_s"] == run["daily_s"]
+    assert not (tmp_path / "work" / "ab" / "sim-0.1").exists() or not any(
+        (tmp_path / "work" / "ab" / "sim-0.1").iterdir()
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "bench.ab", "sim-0.1", str(tmp_path)], cwd=REPO, capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "not a checkout of this repository" in bad.stderr.strip().splitlines()[-1]
