@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             results.setdefault(label, []).append(out)
     for runs in results.values():
         medians = {
-            key: statistics.median(r[key] for r in runs)
+            key: round(statistics.median(r[key] for r in runs), 2)
             for key in ("full_s", "daily_s", "full_dbt_s", "daily_dbt_s", "full_rss_mb", "daily_rss_mb")
             if all(r.get(key) is not None for r in runs)
         }
