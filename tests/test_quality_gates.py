@@ -121,7 +121,12 @@ MART_TAMPERING = [
     (
         "marts_mart_factory_alerts",
         "update marts.mart_factory_alerts set status = 'open' where status = 'closed'",
-        "expect_column_pair_values_to_be_in_set",
+        "expect_column_values_to_be_between on status_mismatches: ",
+    ),
+    (
+        "marts_mart_factory_alerts",
+        "update marts.mart_factory_alerts set indicator = 'score' where alert_type = 'decline'",
+        "expect_column_values_to_be_in_set on alert_type_indicator: ",
     ),
     (
         "marts_supply_reconciliation",

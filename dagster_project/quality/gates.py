@@ -567,7 +567,11 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                     opened_date,
                     severity,
                     status,
-                    closed_date is not null as is_closed,
+                    -- pairs as one value / a mismatch count: GX's column-pair expectation iterates rows in
+                    -- Python (6.5 s on SF1's 74,642 alerts), a value-set check on one column is vectorised
+                    alert_type || '/' || indicator as alert_type_indicator,
+                    (status is distinct from case when closed_date is null then 'open' else 'closed' end)::int
+                        as status_mismatches,
                     case when alert_type = 'decline' then least(recent_value, baseline_value) end as min_decline_rate,
                     case when alert_type = 'decline' then greatest(recent_value, baseline_value) end
                         as max_decline_rate,

@@ -313,16 +313,13 @@ def _supply_mart_expectations(name: str) -> list[Any]:
             *_keys("factory_id", "alert_type", "indicator", "opened_date"),
             *_in_set("alert_type", ["decline", "tier_floor"]),
             *_in_set("indicator", [*SUPPLY_INDICATORS, "score"]),
-            gxe.ExpectColumnPairValuesToBeInSet(
-                column_A="alert_type",
-                column_B="indicator",
-                value_pairs_set=[*(("decline", i) for i in SUPPLY_INDICATORS), ("tier_floor", "score")],
+            gxe.ExpectColumnValuesToBeInSet(
+                column="alert_type_indicator",
+                value_set=[*(f"decline/{i}" for i in SUPPLY_INDICATORS), "tier_floor/score"],
             ),
             *_in_set("severity", ["high", "medium"]),
             *_in_set("status", ["open", "closed"]),
-            gxe.ExpectColumnPairValuesToBeInSet(
-                column_A="status", column_B="is_closed", value_pairs_set=[("open", False), ("closed", True)]
-            ),
+            *_zero("status_mismatches"),
             *_between(0, 1, "min_decline_rate", "max_decline_rate"),
             *_between(0, SCORE_MAX, "tier_floor_score"),
             *_between(1, None, "breach_periods_count"),
