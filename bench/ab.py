@@ -22,7 +22,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import measure
 from bench.run import PY, Bench, dataset
 
 
@@ -50,24 +49,14 @@ def run_pair(bench: Bench, name: str, checkout: Path, label: str, keep: bool) ->
     shutil.rmtree(data_dir, ignore_errors=True)
     out: dict = {"dataset": name, "checkout": str(checkout), "commit": _commit(checkout)}
     started = dt.datetime.now().timestamp()
-    full = measure.run([PY, "-m", "dagster_project.cli", "build"], env=bench.env(ds, data_dir, ds.as_of), cwd=checkout)
+    full, _ = bench.full_build(ds, data_dir, cwd=checkout)
     if full.returncode != 0:
         raise SystemExit(f"error: full build of {name} in {checkout} failed:\n{(full.stdout + full.stderr)[-2000:]}")
     out.update(
         full_s=round(full.wall_s, 2), full_rss_mb=round(full.peak_rss_mb), full_dbt_s=_dbt_elapsed(checkout, started)
     )
-    day = ds.as_of + dt.timedelta(days=1)
-    dropped = bench.drop_next_day(ds)
     started = dt.datetime.now().timestamp()
-    try:
-        daily = measure.run(
-            [PY, "-m", "dagster_project.cli", "daily"],
-            env={**bench.env(ds, data_dir, day), "DATE": day.isoformat()},
-            cwd=checkout,
-        )
-    finally:
-        for path in dropped:
-            path.unlink()
+    daily = bench.daily_run(ds, data_dir, cwd=checkout)
     if daily.returncode != 0:
         raise SystemExit(f"error: daily run of {name} in {checkout} failed:\n{(daily.stdout + daily.stderr)[-2000:]}")
     out.update(

@@ -184,14 +184,28 @@ class Bench:
         return {"raw_rows": counts, "landed_rows": landed, "prepare_s": time.perf_counter() - started}
 
     # --- one run -------------------------------------------------------------------------------------------
-    def full_build(self, dataset: Dataset, data_dir: Path) -> tuple[measure.Measured, str]:
+    def full_build(self, dataset: Dataset, data_dir: Path, cwd: Path = REPO_ROOT) -> tuple[measure.Measured, str]:
         if dataset.kind == "tpch" and not files_source_ready():
             args = [PY, "-m", "bench.direct", str(self.mapped(dataset))]
             mode = "direct: mapped raw tables loaded with warehouse.raw.load_table, then the build job minus ingest"
         else:
             args = [PY, "-m", "dagster_project.cli", "build"]
             mode = "python -m dagster_project.cli build"
-        return measure.run(args, env=self.env(dataset, data_dir, dataset.as_of), cwd=REPO_ROOT), mode
+        return measure.run(args, env=self.env(dataset, data_dir, dataset.as_of), cwd=cwd), mode
+
+    def daily_run(self, dataset: Dataset, data_dir: Path, cwd: Path = REPO_ROOT) -> measure.Measured:
+        """`cli daily` for the day after the full build's as-of day (TPC-H: its files dropped in for this run)."""
+        day = dataset.as_of + dt.timedelta(days=1)
+        dropped = self.drop_next_day(dataset)
+        try:
+            return measure.run(
+                [PY, "-m", "dagster_project.cli", "daily"],
+                env={**self.env(dataset, data_dir, day), "DATE": day.isoformat()},
+                cwd=cwd,
+            )
+        finally:
+            for path in dropped:  # the landing folder is shared by the next run's full build
+                path.unlink()
 
     def run_once(self, dataset: Dataset) -> dict:
         # the same folder every run, emptied first: like a user's repeated `make build` in one DATA_DIR, each
@@ -249,17 +263,7 @@ class Bench:
 
         # one daily incremental run on top of the full build
         if daily_command_ready():
-            day = dataset.as_of + dt.timedelta(days=1)
-            dropped = self.drop_next_day(dataset)
-            try:
-                daily = measure.run(
-                    [PY, "-m", "dagster_project.cli", "daily"],
-                    env={**self.env(dataset, data_dir, day), "DATE": day.isoformat()},
-                    cwd=REPO_ROOT,
-                )
-            finally:
-                for path in dropped:  # the landing folder is shared by the next run's full build
-                    path.unlink()
+            daily = self.daily_run(dataset, data_dir)
             (run_dir / "daily.log").write_text(daily.stdout + daily.stderr)
             if daily.returncode == 0:
                 out["daily_s"], out["daily_peak_rss_mb"] = daily.wall_s, daily.peak_rss_mb
