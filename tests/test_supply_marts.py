@@ -1,5 +1,6 @@
 """Supply marts on a real build: the simulator's planted factories must be found (docs/simulator.md), the BI
-columns must exist, and the incremental fct_deliveries must equal a full rebuild after late data arrives."""
+columns must exist, and the incremental fct_deliveries must equal a full rebuild after late data and after
+corrected files."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from conftest import AS_OF, Build, run_dbt
+
+from dagster_project.sources.contract import RAW_TABLES
+from dagster_project.warehouse import raw
 
 AS_OF_DATE = date.fromisoformat(AS_OF)
 DECLINING, LATE, OFF_LIST = "F03", "F05", "F07"
@@ -160,3 +165,89 @@ def test_incremental_deliveries_equal_a_full_rebuild_after_late_data(warehouse: 
             "select count(*) from marts.fct_deliveries join late.not_in_full using (delivery_id) where is_in_full"
         ).fetchone()[0]
     assert completed > 0
+
+
+def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_path: Path):
+    """Corrected files re-loaded through warehouse/raw.py, as the ingest does: a day a month back drops a delivery
+    and re-sends another (one part of a split PO) against a different PO; the inspections file of a later day
+    drops the only inspection of a delivery of an earlier day. The incremental run must then equal a
+    --full-refresh: the dropped delivery gone, both POs' part-delivery totals re-computed, the un-inspected
+    delivery back to no inspection."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse.build_db, db)
+    day = AS_OF_DATE - timedelta(days=30)
+    with duckdb.connect(str(db)) as con:
+        (dropped,) = con.execute(
+            """
+            select delivery_id from raw.deliveries
+            where _partition_date = ? and po_id in (select po_id from raw.deliveries group by po_id having count(*) > 1)
+            order by delivery_id limit 1
+            """,
+            [day],
+        ).fetchone()
+        # the only inspection of a delivery from an earlier day, of a PO with nothing else on or after the
+        # inspection's day (else the PO is re-processed anyway); that day's inspections file is corrected too
+        uninspected, inspection, inspection_day = con.execute(
+            """
+            select deliveries.delivery_id, inspections.inspection_id, inspections._partition_date
+            from raw.inspections join raw.deliveries using (delivery_id)
+            where inspections._partition_date between ? - 30 and ? + 20
+                and inspections._partition_date > deliveries._partition_date
+                and deliveries.delivery_id in (select delivery_id from raw.inspections group by 1 having count(*) = 1)
+                and not exists (
+                    select 1 from raw.deliveries as others left join raw.inspections as checks using (delivery_id)
+                    where others.po_id = deliveries.po_id and others.delivery_id <> deliveries.delivery_id
+                        and greatest(others._partition_date, checks._partition_date) >= inspections._partition_date
+                )
+            order by deliveries.delivery_id limit 1
+            """,
+            [day, day],
+        ).fetchone()
+        moved, new_po = con.execute(
+            """
+            select deliveries.delivery_id, (
+                select min(po_id) from raw.purchase_orders as other
+                where other.ordered_date < ? and other.po_id <> deliveries.po_id
+            )
+            from raw.deliveries as deliveries
+            where _partition_date < ? - 60 and delivery_id <> ?
+                and po_id in (select po_id from raw.deliveries group by po_id having count(*) > 1)
+            order by delivery_id limit 1
+            """,
+            [day, day, uninspected],
+        ).fetchone()
+        deliveries = con.execute(
+            "select * from raw.deliveries where _partition_date = ? and delivery_id <> ?", [day, dropped]
+        ).to_arrow_table()
+        moved_copy = con.execute(
+            "select * replace (?::varchar as po_id, ?::date as delivered_date, ?::date as _partition_date) "
+            "from raw.deliveries where delivery_id = ?",
+            [new_po, day, day, moved],
+        ).to_arrow_table()
+        inspections = con.execute(
+            "select * from raw.inspections where _partition_date = ? and inspection_id <> ?",
+            [inspection_day, inspection],
+        ).to_arrow_table()
+        load_id = raw.new_load_id()
+        raw.load_table(
+            con, RAW_TABLES["deliveries"], pa.concat_tables([deliveries, moved_copy]), day, day, load_id, "test"
+        )
+        raw.load_table(con, RAW_TABLES["inspections"], inspections, inspection_day, inspection_day, load_id, "test")
+        raw.write_run_context(con, min(day, inspection_day), max(day, inspection_day), "test")
+    _dbt(db, tmp_path)
+    query = "select * from marts.fct_deliveries order by delivery_id"
+    with duckdb.connect(str(db), read_only=True) as con:
+        incremental = con.execute(query).fetchall()
+        kept = dict(
+            con.execute(
+                "select delivery_id, {po_id: po_id, inspected_units: inspected_units} from marts.fct_deliveries"
+            ).fetchall()
+        )
+    assert dropped not in kept
+    assert kept[moved]["po_id"] == new_po
+    assert kept[uninspected]["inspected_units"] == 0
+    _dbt(db, tmp_path, "--full-refresh")
+    with duckdb.connect(str(db), read_only=True) as con:
+        rebuilt = con.execute(query).fetchall()
+    assert len(incremental) == len(rebuilt)
+    assert [row for row in incremental if row not in set(rebuilt)] == []

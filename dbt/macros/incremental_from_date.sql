@@ -32,3 +32,49 @@
 {% macro rfm_snapshots_recomputed_from() -%}
     least({{ incremental_from_date() }}, cast(date_trunc('month', {{ as_of_date() }}) - interval 1 day as date))
 {%- endmacro %}
+
+{#- Pre-hook of int_customer_orders_aggregated: delete the customers to re-aggregate, i.e. the touched ones and
+    those whose paid-order count here differs from fct_orders' (an order moved away or dropped, or no paid order
+    left). The model then aggregates every customer with a paid order and no row. -#}
+{% macro forget_reaggregated_customers() -%}
+    delete from {{ this }}
+    where customer_id in ({{ touched_customers() }})
+        or customer_id in (
+            select kept.customer_id
+            from {{ this }} as kept
+            left join (
+                select customer_id, count(*) as orders_count
+                from {{ ref('fct_orders') }}
+                where is_paid
+                group by customer_id
+            ) as paid on kept.customer_id = paid.customer_id
+            where kept.orders_count is distinct from paid.orders_count
+        )
+{%- endmacro %}
+
+{#- fct_deliveries' first re-processed partition day: `incremental_lookback_days` before the latest
+    loaded_partition_date it holds, or the earliest day this run loaded (a late or corrected file). -#}
+{% macro deliveries_reprocess_from() -%}
+    (
+        select least(
+            max(loaded_partition_date) - {{ var('incremental_lookback_days') }},
+            (select min(loaded_from_date) from {{ source('shop', 'run_context') }})
+        )
+        from {{ this }}
+    )
+{%- endmacro %}
+
+{#- Post-hook of fct_deliveries: delete the kept deliveries staging no longer has (or whose PO it no longer has).
+    Only deliveries from the re-processed days can be gone (their day was re-loaded), so only those are checked:
+    an anti-join of all of fct_deliveries against staging took 13 s at TPC-H SF10, this 3 s. -#}
+{% macro deliveries_forget_gone() -%}
+    delete from {{ this }} as kept
+    where kept.loaded_partition_date >= {{ deliveries_reprocess_from() }}
+        and not exists (
+            select 1
+            from {{ ref('stg_shop__deliveries') }} as deliveries
+            semi join {{ ref('stg_shop__purchase_orders') }} as purchase_orders
+                on deliveries.po_id = purchase_orders.po_id
+            where deliveries.delivery_id = kept.delivery_id
+        )
+{%- endmacro %}

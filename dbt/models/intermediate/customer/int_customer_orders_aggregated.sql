@@ -1,31 +1,26 @@
 -- One row per customer with at least one paid order: paid-order totals, acquisition (first paid order),
 -- discounted-item share and preferred category. Reused by dim_customers and the outreach list.
--- Incremental: a daily run re-aggregates only the customers whose orders fct_orders re-processed
--- (touched_customers(), macros/incremental_from_date.sql); the pre-hook first forgets them, so a customer left
--- with no paid order loses its row, as in a full rebuild.
+-- Incremental: the pre-hook forgets the customers whose orders fct_orders re-processed (touched_customers(),
+-- macros/incremental_from_date.sql) and those whose paid-order count no longer matches fct_orders (an order moved
+-- to another customer or dropped; a customer left with no paid order); the model then aggregates the customers
+-- with a paid order and no row here, so each customer is aggregated once, as in a full rebuild.
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='customer_id',
         on_schema_change='fail',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where customer_id in ({{ touched_customers() }}){% endif %}"
+        pre_hook="{% if is_incremental() %}{{ forget_reaggregated_customers() }}{% endif %}"
     )
 }}
 
 -- depends_on: {{ ref('stg_shop__orders') }}
-with {% if is_incremental() %}touched_customers as (
-
-    {{ touched_customers() }}
-
-),
-
-{% endif %}paid_orders as (
+with paid_orders as (
 
     select * from {{ ref('fct_orders') }}
     where is_paid
     {%- if is_incremental() %}
-        and customer_id in (select customer_id from touched_customers)
+        and customer_id not in (select customer_id from {{ this }})
     {%- endif %}
 
 ),

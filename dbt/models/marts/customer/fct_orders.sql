@@ -1,13 +1,17 @@
 -- One row per order (all statuses), with the buyer's sequence among paid orders.
 -- Incremental: each run rebuilds every order of the customers touched (an order or order line with a
 -- partition day) since incremental_from_date() (the lookback window, or the earliest day this run loaded),
--- so the per-customer sequence and previous-order columns come out exactly as a full rebuild would.
+-- and of the customers who lost an order (moved to another customer, or dropped by a corrected file), so the
+-- per-customer sequence and previous-order columns come out exactly as a full rebuild would. The post-hook deletes
+-- the dropped orders (delete+insert only replaces the orders it re-inserts).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='order_id',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        post_hook="{% if is_incremental() %}delete from {{ this }} where order_id not in ("
+            ~ "select order_id from {{ ref('stg_shop__orders') }} where customer_id is not null){% endif %}"
     )
 }}
 
@@ -22,6 +26,13 @@ with all_orders as (
 touched_customers as (
 
     {{ touched_customers() }}
+
+    union
+
+    -- the former owners of orders that moved to another customer or are gone
+    select kept.customer_id
+    from {{ this }} as kept
+    anti join all_orders on kept.order_id = all_orders.order_id and kept.customer_id = all_orders.customer_id
 
 ),
 

@@ -2,12 +2,16 @@
 -- Incremental (delete+insert on delivery_id): each run re-processes every delivery of the purchase orders that got a
 -- delivery, inspection or PO row in the last `incremental_lookback_days` days before the latest partition already
 -- loaded (or since the earliest day this run loaded, for a late file or a backfill), so PO-level facts (is_in_full) of earlier part-deliveries stay equal to a full rebuild.
+-- Also re-processed: the POs of kept deliveries from those days (a corrected file may have dropped a delivery or an
+-- inspection) and of kept deliveries re-sent against another PO; the post-hook deletes the deliveries gone from
+-- staging (or whose PO is), which delete+insert alone would keep (deliveries_forget_gone()).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='delivery_id',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        post_hook="{% if is_incremental() %}{{ deliveries_forget_gone() }}{% endif %}"
     )
 }}
 
@@ -16,12 +20,7 @@ with
 {% if is_incremental() %}
 reprocess_window as (
 
-    select
-        least(
-            max(loaded_partition_date) - {{ var('incremental_lookback_days') }},
-            (select min(loaded_from_date) from {{ source('shop', 'run_context') }})
-        ) as reprocess_from_date
-    from {{ this }}
+    select {{ deliveries_reprocess_from() }} as reprocess_from_date
 
 ),
 
@@ -44,6 +43,21 @@ changed_purchase_orders as (
     select po_id
     from {{ ref('stg_shop__purchase_orders') }}
     where partition_date >= (select reprocess_from_date from reprocess_window)
+
+    union
+
+    select kept.po_id
+    from {{ this }} as kept
+    where kept.loaded_partition_date >= (select reprocess_from_date from reprocess_window)
+
+    union
+
+    -- a kept delivery re-sent against another PO: its old PO loses the part
+    select kept.po_id
+    from {{ this }} as kept
+    inner join {{ ref('stg_shop__deliveries') }} as deliveries
+        on kept.delivery_id = deliveries.delivery_id and kept.po_id != deliveries.po_id
+    where deliveries.partition_date >= (select reprocess_from_date from reprocess_window)
 
 ),
 {% endif %}
