@@ -90,6 +90,7 @@ def test_incremental_customer_marts_equal_a_full_rebuild(tmp_path):
                 select customer_id, any_value(order_id) filter (where is_paid) as paid_order_id
                 from marts.fct_orders group by customer_id
                 having count(*) filter (where is_paid) = 1 and count(*) filter (where ordered_date >= '2026-06-16') = 1
+                    and min(ordered_date) filter (where is_paid) >= date '2026-06-16'
                     and max(ordered_date) between date '2026-06-24' and date '2026-06-27'
             )
 

@@ -210,11 +210,19 @@ def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_pa
                 where other.ordered_date < ? and other.po_id <> deliveries.po_id
             )
             from raw.deliveries as deliveries
-            where _partition_date < ? - 60 and delivery_id <> ?
+            where _partition_date < ? - 60
                 and po_id in (select po_id from raw.deliveries group by po_id having count(*) > 1)
+                -- nothing else re-processes the old PO: no delivery or inspection of it on or after that day, and
+                -- it is not the PO of the other two cases
+                and not exists (
+                    select 1 from raw.deliveries as others left join raw.inspections as checks using (delivery_id)
+                    where others.po_id = deliveries.po_id
+                        and greatest(others._partition_date, checks._partition_date) >= ?
+                )
+                and po_id not in (select po_id from raw.deliveries where delivery_id in (?, ?))
             order by delivery_id limit 1
             """,
-            [day, day, uninspected],
+            [day, day, day, dropped, uninspected],
         ).fetchone()
         deliveries = con.execute(
             "select * from raw.deliveries where _partition_date = ? and delivery_id <> ?", [day, dropped]

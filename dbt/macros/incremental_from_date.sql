@@ -64,12 +64,20 @@
     )
 {%- endmacro %}
 
+{#- Pre-hook of fct_deliveries: keep the first re-processed day as the model sees it (before its insert moves
+    max(loaded_partition_date) on) for deliveries_forget_gone(); a temp table of this dbt connection. -#}
+{% macro deliveries_save_reprocess_from() -%}
+    create or replace temp table fct_deliveries__reprocess_from as
+    select {{ deliveries_reprocess_from() }} as reprocess_from_date
+{%- endmacro %}
+
 {#- Post-hook of fct_deliveries: delete the kept deliveries staging no longer has (or whose PO it no longer has).
-    Only deliveries from the re-processed days can be gone (their day was re-loaded), so only those are checked:
-    an anti-join of all of fct_deliveries against staging took 13 s at TPC-H SF10, this 3 s. -#}
+    Only deliveries from the re-processed days can be gone (their day was re-loaded), so only those are checked,
+    with the window the model used (saved by the pre-hook): an anti-join of all of fct_deliveries against staging
+    took 13 s at TPC-H SF10, this 3 s. -#}
 {% macro deliveries_forget_gone() -%}
     delete from {{ this }} as kept
-    where kept.loaded_partition_date >= {{ deliveries_reprocess_from() }}
+    where kept.loaded_partition_date >= (select reprocess_from_date from fct_deliveries__reprocess_from)
         and not exists (
             select 1
             from {{ ref('stg_shop__deliveries') }} as deliveries

@@ -3,14 +3,17 @@
 -- delivery, inspection or PO row in the last `incremental_lookback_days` days before the latest partition already
 -- loaded (or since the earliest day this run loaded, for a late file or a backfill), so PO-level facts (is_in_full) of earlier part-deliveries stay equal to a full rebuild.
 -- Also re-processed: the POs of kept deliveries from those days (a corrected file may have dropped a delivery or an
--- inspection) and of kept deliveries re-sent against another PO; the post-hook deletes the deliveries gone from
--- staging (or whose PO is), which delete+insert alone would keep (deliveries_forget_gone()).
+-- inspection) and of kept deliveries re-sent against another PO; the post-hook deletes the deliveries of those days
+-- gone from staging (or whose PO is), which delete+insert alone would keep (deliveries_forget_gone()). Not
+-- followed: an inspection re-sent against another delivery leaves the old delivery's counts until it is
+-- re-processed for another reason or a full build.
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='delivery_id',
         on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}{{ deliveries_save_reprocess_from() }}{% endif %}",
         post_hook="{% if is_incremental() %}{{ deliveries_forget_gone() }}{% endif %}"
     )
 }}
