@@ -52,23 +52,17 @@
         )
 {%- endmacro %}
 
-{#- fct_deliveries' first re-processed partition day: `incremental_lookback_days` before the latest
-    loaded_partition_date it holds, or the earliest day this run loaded (a late or corrected file). -#}
-{% macro deliveries_reprocess_from() -%}
-    (
-        select least(
-            max(loaded_partition_date) - {{ var('incremental_lookback_days') }},
-            (select min(loaded_from_date) from {{ source('shop', 'run_context') }})
-        )
-        from {{ this }}
-    )
-{%- endmacro %}
-
-{#- Pre-hook of fct_deliveries: keep the first re-processed day as the model sees it (before its insert moves
-    max(loaded_partition_date) on) for deliveries_forget_gone(); a temp table of this dbt connection. -#}
+{#- Pre-hook of fct_deliveries: its first re-processed partition day, `incremental_lookback_days` before the
+    latest loaded_partition_date it holds or the earliest day this run loaded (a late or corrected file), kept in
+    a temp table of this dbt connection: the model and its post-hook (deliveries_forget_gone()) both read it, and
+    the post-hook must not re-compute it after the insert has moved max(loaded_partition_date) on. -#}
 {% macro deliveries_save_reprocess_from() -%}
     create or replace temp table fct_deliveries__reprocess_from as
-    select {{ deliveries_reprocess_from() }} as reprocess_from_date
+    select least(
+        max(loaded_partition_date) - {{ var('incremental_lookback_days') }},
+        (select min(loaded_from_date) from {{ source('shop', 'run_context') }})
+    ) as reprocess_from_date
+    from {{ this }}
 {%- endmacro %}
 
 {#- Post-hook of fct_deliveries: delete the kept deliveries staging no longer has (or whose PO it no longer has).

@@ -23,7 +23,8 @@ with
 {% if is_incremental() %}
 reprocess_window as (
 
-    select {{ deliveries_reprocess_from() }} as reprocess_from_date
+    -- saved by the pre-hook (deliveries_save_reprocess_from()), read by the post-hook too
+    select reprocess_from_date from fct_deliveries__reprocess_from
 
 ),
 
