@@ -17,7 +17,7 @@ import duckdb
 from tests.conftest import ONLINE_RETAIL, run_cli
 
 SIM = {"SCALE": "0.05", "SIM_START": "2026-05-02", "SOURCE": "simulator"}
-VOLATILE = ("load_id", "_loaded_at", "loaded_at", "published_at", "publish_id", "source_ref")
+VOLATILE = ("load_id", "_loaded_at", "loaded_at", "published_at", "publish_id", "source_ref", "processed_at")
 RETAIL = ONLINE_RETAIL
 
 

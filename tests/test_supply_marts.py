@@ -123,12 +123,25 @@ def test_off_list_factory_spends_under_half_with_designated_suppliers(warehouse:
 
 def _dbt(build_db: Path, work: Path, *args: str) -> None:
     # with its staging models: they are incremental tables that take in what raw gained since their last run
-    run_dbt(build_db, work, "run", "--quiet", "--select", "+fct_deliveries", *args)
+    run_dbt(build_db, work, "run", "--quiet", "--select", "+mart_factory_scorecard", *args)
+
+
+# processed_at says when a run wrote the row: the one column an incremental run and a full build differ in
+SCORECARD = "select * exclude (processed_at) from {}.mart_factory_scorecard"
+
+
+def _differing_rows(con: duckdb.DuckDBPyConnection, query: str, a: str, b: str) -> int:
+    """Rows of `query` on schema a missing from it on schema b, and the reverse (multiset difference)."""
+    return sum(
+        con.execute(f"select count(*) from ({query.format(x)} except all {query.format(y)})").fetchone()[0]
+        for x, y in ((a, b), (b, a))
+    )
 
 
 def test_incremental_deliveries_equal_a_full_rebuild_after_late_data(warehouse: Build, tmp_path: Path):
-    """Build fct_deliveries on the world as of 20 days earlier, then add the last 20 days (second parts of split
-    POs, late inspections) and run incrementally: the rows must equal the full build, flag for flag."""
+    """Build fct_deliveries and mart_factory_scorecard on the world as of 20 days earlier, then add the last 20 days
+    (second parts of split POs, late inspections) and run incrementally: the rows must equal the full build, flag
+    for flag; the scorecard re-computes only some periods, among them the ones that were running 20 days ago."""
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse.build_db, db)
     cutoff = AS_OF_DATE - timedelta(days=20)
@@ -138,11 +151,20 @@ def test_incremental_deliveries_equal_a_full_rebuild_after_late_data(warehouse: 
         for table in tables:
             con.execute(f"create table late.{table} as select * from raw.{table} where _partition_date > ?", [cutoff])
             con.execute(f"delete from raw.{table} where _partition_date > ?", [cutoff])
+        con.execute("create table late.run_context as select * from raw.run_context")
+        con.execute("update raw.run_context set as_of_date = ?", [cutoff])
     _dbt(db, tmp_path, "--full-refresh")
     with duckdb.connect(str(db)) as con:
         con.execute(
             "create table late.not_in_full as select delivery_id from marts.fct_deliveries where not is_in_full"
         )
+        con.execute(
+            "create table late.running as select distinct period_grain, period_start "
+            "from marts.mart_factory_scorecard where not is_period_complete"
+        )
+        # as the ingest records a load of the days after the cutoff
+        con.execute("create or replace table raw.run_context as select * from late.run_context")
+        con.execute("update raw.run_context set loaded_from_date = ?", [cutoff + timedelta(days=1)])
         for table in tables:  # stamped as a new load, as warehouse/raw.py load_table does
             con.execute(
                 f"insert into raw.{table} select * replace (current_timestamp::timestamp as _loaded_at) "
@@ -155,16 +177,142 @@ def test_incremental_deliveries_equal_a_full_rebuild_after_late_data(warehouse: 
             con.execute("select count(*) from marts.fct_deliveries").fetchone()[0]
             == con.execute("select count(*) from full_build.marts.fct_deliveries").fetchone()[0]
         )
-        for a, b in (("marts", "full_build.marts"), ("full_build.marts", "marts")):
-            differing = con.execute(
-                f"select count(*) from (select * from {a}.fct_deliveries except all select * from {b}.fct_deliveries)"
-            ).fetchone()[0]
-            assert differing == 0
+        deliveries = "select * exclude (processed_at) from {}.fct_deliveries"
+        assert _differing_rows(con, deliveries, "marts", "full_build.marts") == 0
         # the late second parts really completed earlier part-deliveries (else the test would pass vacuously)
         completed = con.execute(
             "select count(*) from marts.fct_deliveries join late.not_in_full using (delivery_id) where is_in_full"
         ).fetchone()[0]
+        assert _differing_rows(con, SCORECARD, "marts", "full_build.marts") == 0
+        # the periods running 20 days ago are complete now; earlier periods were kept, not re-computed
+        assert (
+            con.execute(
+                "select count(*), count(*) filter (where is_period_complete) "
+                "from marts.mart_factory_scorecard semi join late.running using (period_grain, period_start)"
+            ).fetchone()
+            == (
+                con.execute(
+                    "select count(*) from full_build.marts.mart_factory_scorecard "
+                    "semi join late.running using (period_grain, period_start)"
+                ).fetchone()[0],
+            )
+            * 2
+        )
+        assert con.execute("select count(distinct processed_at) from marts.mart_factory_scorecard").fetchone()[0] == 2
     assert completed > 0
+
+
+def test_incremental_scorecard_follows_the_as_of_day_and_a_renamed_factory(warehouse: Build, tmp_path: Path):
+    """Build the scorecard as of 20 days earlier; then run only the scorecard (no fct_deliveries row is newer):
+    first with the as-of day moved to the end, then again after a factory was renamed. The periods that ended in
+    between must turn complete (and only the periods that changed be re-computed), then every row of the factory
+    carry its new name, each time as in the full build."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse.build_db, db)
+    earlier = AS_OF_DATE - timedelta(days=20)
+    not_processed_at = "select * exclude (processed_at) from {}.mart_factory_scorecard"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create table main.run_context as select * from raw.run_context")
+        con.execute("update raw.run_context set as_of_date = ?", [earlier])
+    _dbt(db, tmp_path, "--full-refresh")
+    with duckdb.connect(str(db)) as con:
+        running = con.execute(
+            "select count(*) from marts.mart_factory_scorecard where not is_period_complete and period_end <= ?",
+            [AS_OF_DATE],
+        ).fetchone()[0]
+        con.execute("create or replace table raw.run_context as select * from main.run_context")
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", "mart_factory_scorecard")
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"attach '{warehouse.build_db}' as full_build (read_only)")
+        as_of_moved = _differing_rows(con, not_processed_at, "marts", "full_build.marts")
+        kept = con.execute(
+            "select count(*) from marts.mart_factory_scorecard where processed_at < "
+            "(select max(processed_at) from marts.mart_factory_scorecard)"
+        ).fetchone()[0]
+        con.execute(
+            "insert into raw.factories select * replace ('Renamed ' || factory_name as factory_name, "
+            "current_timestamp::timestamp as _loaded_at) from raw.factories where factory_id = ?",
+            [LATE],
+        )
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", "stg_shop__factories", "mart_factory_scorecard")
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"attach '{warehouse.build_db}' as full_build (read_only)")
+        renamed = _differing_rows(
+            con,
+            "select * exclude (processed_at, factory_name) from {}.mart_factory_scorecard",
+            "marts",
+            "full_build.marts",
+        )
+        names = con.execute(
+            "select distinct factory_name from marts.mart_factory_scorecard where factory_id = ?", [LATE]
+        ).fetchall()
+    assert running > 0  # periods to flip (else the test would pass vacuously)
+    assert as_of_moved == 0
+    assert kept > 0  # not a full re-computation
+    assert renamed == 0
+    assert len(names) == 1 and names[0][0].startswith("Renamed ")
+
+
+def test_incremental_scorecard_follows_deliveries_that_leave_a_period(warehouse: Build, tmp_path: Path):
+    """Without a newer fct_deliveries row in a period, the scorecard must still see deliveries leave it: the
+    leading factory's deliveries of one week deleted, and a delivery moved from one week to another (a newer row
+    in the new week only). The incremental scorecard must equal a --full-refresh, including the previous_rank
+    of the week after the one that lost its leader."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse.build_db, db)
+    with duckdb.connect(str(db)) as con:
+        # an old week with at least three ranked factories that all deliver the week after too
+        week, leader = con.execute(
+            """
+            select this.period_start, any_value(this.factory_id order by this.rank)
+            from marts.mart_factory_scorecard as this
+            join marts.mart_factory_scorecard as next
+                on this.factory_id = next.factory_id and next.period_grain = 'week'
+                and next.period_start = this.period_start + 7
+            where this.period_grain = 'week' and this.period_start < ? - 60
+            group by this.period_start
+            having count(*) >= 3
+            order by this.period_start desc limit 1
+            """,
+            [AS_OF_DATE],
+        ).fetchone()
+        before = dict(
+            con.execute(
+                "select factory_id, previous_rank from marts.mart_factory_scorecard "
+                "where period_grain = 'week' and period_start = ? + 7",
+                [week],
+            ).fetchall()
+        )
+        con.execute(
+            "delete from marts.fct_deliveries where factory_id = ? and date_trunc('week', delivered_date) = ?",
+            [leader, week],
+        )
+        (moved,) = con.execute(
+            "select min(delivery_id) from marts.fct_deliveries where date_trunc('week', delivered_date) = ? - 14",
+            [week],
+        ).fetchone()
+        con.execute(
+            "update marts.fct_deliveries set delivered_date = delivered_date + 35, "
+            "processed_at = current_timestamp::timestamp where delivery_id = ?",
+            [moved],
+        )
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", "mart_factory_scorecard")
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"create table main.incremental_scorecard as {SCORECARD.format('marts')}")
+        after = dict(
+            con.execute(
+                "select factory_id, previous_rank from marts.mart_factory_scorecard "
+                "where period_grain = 'week' and period_start = ? + 7",
+                [week],
+            ).fetchall()
+        )
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", "mart_factory_scorecard", "--full-refresh")
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"create table main.rebuilt_scorecard as {SCORECARD.format('marts')}")
+        differing = _differing_rows(con, "select * from main.{}_scorecard", "incremental", "rebuilt")
+    assert after[leader] is None and before[leader] == 1
+    assert any(after[factory] != before[factory] for factory in before if factory != leader)
+    assert differing == 0
 
 
 def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_path: Path):
@@ -172,7 +320,8 @@ def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_pa
     and re-sends another (one part of a split PO) against a different PO; the inspections file of a later day
     drops the only inspection of a delivery of an earlier day. The incremental run must then equal a
     --full-refresh: the dropped delivery gone, both POs' part-delivery totals re-computed, the un-inspected
-    delivery back to no inspection."""
+    delivery back to no inspection; mart_factory_scorecard's periods of the moved delivery (old and new) and of the
+    dropped one re-computed."""
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse.build_db, db)
     day = AS_OF_DATE - timedelta(days=30)
@@ -243,8 +392,9 @@ def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_pa
         raw.load_table(con, RAW_TABLES["inspections"], inspections, inspection_day, inspection_day, load_id, "test")
         raw.write_run_context(con, min(day, inspection_day), max(day, inspection_day), "test")
     _dbt(db, tmp_path)
-    query = "select * from marts.fct_deliveries order by delivery_id"
-    with duckdb.connect(str(db), read_only=True) as con:
+    query = "select * exclude (processed_at) from marts.fct_deliveries order by delivery_id"
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"create table main.incremental_scorecard as {SCORECARD.format('marts')}")
         incremental = con.execute(query).fetchall()
         kept = dict(
             con.execute(
@@ -255,7 +405,10 @@ def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_pa
     assert kept[moved]["po_id"] == new_po
     assert kept[uninspected]["inspected_units"] == 0
     _dbt(db, tmp_path, "--full-refresh")
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(db)) as con:
         rebuilt = con.execute(query).fetchall()
+        con.execute(f"create table main.rebuilt_scorecard as {SCORECARD.format('marts')}")
+        scorecard_differs = _differing_rows(con, "select * from main.{}_scorecard", "incremental", "rebuilt")
     assert len(incremental) == len(rebuilt)
     assert [row for row in incremental if row not in set(rebuilt)] == []
+    assert scorecard_differs == 0

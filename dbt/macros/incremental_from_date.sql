@@ -80,3 +80,87 @@
             where deliveries.delivery_id = kept.delivery_id
         )
 {%- endmacro %}
+
+{#- Whether a scorecard period has ended by the as-of day (mart_factory_scorecard.is_period_complete). -#}
+{% macro scorecard_period_complete(period_end) -%}
+    ({{ period_end }} <= {{ as_of_date() }})
+{%- endmacro %}
+
+{#- Pre-hook of mart_factory_scorecard: the periods (grain, start) this run re-computes, kept in a temp table the
+    model reads. A period is re-computed when fct_deliveries has a row in it newer than the scorecard (a run
+    (re)wrote it: new, changed, or moved there), when its delivery count differs from the scorecard's (a delivery
+    left it or was deleted: without a newer row in the period, its count drops), or when its is_period_complete
+    or a factory name no longer holds. Ranks are per period over all factories, so the whole period is
+    re-computed; the period right after each one too (its previous_rank). -#}
+{% macro scorecard_save_recomputed_periods() -%}
+    create or replace temp table mart_factory_scorecard__recomputed as
+    with deliveries as (
+
+        select
+            cast(date_trunc('month', delivered_date) as date) as month_start,
+            cast(date_trunc('week', delivered_date) as date) as week_start,
+            processed_at > (select coalesce(max(processed_at), '-infinity'::timestamp) from {{ this }}) as is_newer
+        from {{ ref('fct_deliveries') }}
+
+    ),
+
+    current_periods as (
+
+        select
+            case when grouping(month_start) = 0 then 'month' else 'week' end as period_grain,
+            coalesce(month_start, week_start) as period_start,
+            count(*) as deliveries_count,
+            bool_or(is_newer) as has_newer_deliveries
+        from deliveries
+        group by grouping sets ((month_start), (week_start))
+
+    ),
+
+    kept_periods as (
+
+        select
+            kept.period_grain,
+            kept.period_start,
+            sum(kept.deliveries_count) as deliveries_count,
+            bool_or(
+                kept.is_period_complete is distinct from {{ scorecard_period_complete('kept.period_end') }}
+                or kept.factory_name is distinct from factories.factory_name
+            ) as is_stale
+        from {{ this }} as kept
+        left join {{ ref('stg_shop__factories') }} as factories
+            on kept.factory_id = factories.factory_id
+        group by kept.period_grain, kept.period_start
+
+    ),
+
+    changed as (
+
+        select coalesce(current_periods.period_grain, kept_periods.period_grain) as period_grain,
+            coalesce(current_periods.period_start, kept_periods.period_start) as period_start
+        from current_periods
+        full join kept_periods
+            on current_periods.period_grain = kept_periods.period_grain
+            and current_periods.period_start = kept_periods.period_start
+        where current_periods.has_newer_deliveries
+            or current_periods.deliveries_count is distinct from kept_periods.deliveries_count
+            or kept_periods.is_stale
+
+    )
+
+    select period_grain, period_start from changed
+    union
+    select
+        period_grain,
+        case period_grain
+            when 'month' then cast(period_start + interval 1 month as date)
+            else period_start + 7
+        end as period_start
+    from changed
+{%- endmacro %}
+
+{#- Pre-hook of mart_factory_scorecard, after the one above: delete the periods to re-compute (a period left with no
+    delivery is thus gone); the model appends them again. -#}
+{% macro scorecard_forget_recomputed_periods() -%}
+    delete from {{ this }}
+    where (period_grain, period_start) in (select period_grain, period_start from mart_factory_scorecard__recomputed)
+{%- endmacro %}

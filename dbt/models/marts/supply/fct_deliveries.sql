@@ -171,5 +171,7 @@ select
     1000000.0 * (inspected_units - passed_units) / nullif(inspected_units, 0) as defect_ppm,
     lead_time_days,
     {{ supply_score('is_on_time', 'is_in_full', 'pass_rate') }} as delivery_score,
-    loaded_partition_date
+    loaded_partition_date,
+    -- when this run (re)wrote the row: the downstream incremental marts re-compute the periods of newer rows
+    cast(current_timestamp as timestamp) as processed_at
 from flagged
