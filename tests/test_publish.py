@@ -64,10 +64,8 @@ def _marts(path: Path) -> dict[str, list]:
             r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
         ]
         # processed_at: when a run wrote the row (incremental watermark), different in every build
-        return {
-            name: con.execute(f"select columns(lambda c: c <> 'processed_at') from marts.{name} order by all").fetchall()
-            for name in names
-        }
+        query = "select columns(lambda c: c <> 'processed_at') from marts.{} order by all"
+        return {name: con.execute(query.format(name)).fetchall() for name in names}
 
 
 def failed_validation_pages(suite: str, since: str) -> list[Path]:
