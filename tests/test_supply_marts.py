@@ -123,25 +123,38 @@ def test_off_list_factory_spends_under_half_with_designated_suppliers(warehouse:
 
 def _dbt(build_db: Path, work: Path, *args: str) -> None:
     # with its staging models: they are incremental tables that take in what raw gained since their last run
-    run_dbt(build_db, work, "run", "--quiet", "--select", "+mart_factory_scorecard", *args)
+    run_dbt(build_db, work, "run", "--quiet", "--select", "+mart_factory_alerts", *args)
 
 
-# processed_at says when a run wrote the row: the one column an incremental run and a full build differ in
-SCORECARD = "select * exclude (processed_at) from {}.mart_factory_scorecard"
+# the incremental models downstream of fct_deliveries, as compared with a full build; processed_at says when a run
+# wrote the row: the one column an incremental run and a full build differ in
+DOWNSTREAM = {
+    "mart_factory_scorecard": "select * exclude (processed_at) from {}marts.mart_factory_scorecard",
+    "int_factory_weeks": "select * exclude (processed_at) from {}intermediate.int_factory_weeks",
+    "mart_factory_alerts": "select * from {}marts.mart_factory_alerts",
+}
 
 
 def _differing_rows(con: duckdb.DuckDBPyConnection, query: str, a: str, b: str) -> int:
-    """Rows of `query` on schema a missing from it on schema b, and the reverse (multiset difference)."""
+    """Rows of `query` on database prefix a missing from it on prefix b, and the reverse (multiset difference)."""
     return sum(
         con.execute(f"select count(*) from ({query.format(x)} except all {query.format(y)})").fetchone()[0]
         for x, y in ((a, b), (b, a))
     )
 
 
+def _downstream_differs(con: duckdb.DuckDBPyConnection, a: str, b: str) -> dict[str, int]:
+    return {name: _differing_rows(con, query, a, b) for name, query in DOWNSTREAM.items()}
+
+
+NO_DIFFERENCE = dict.fromkeys(DOWNSTREAM, 0)
+
+
 def test_incremental_deliveries_equal_a_full_rebuild_after_late_data(warehouse: Build, tmp_path: Path):
-    """Build fct_deliveries and mart_factory_scorecard on the world as of 20 days earlier, then add the last 20 days
-    (second parts of split POs, late inspections) and run incrementally: the rows must equal the full build, flag
-    for flag; the scorecard re-computes only some periods, among them the ones that were running 20 days ago."""
+    """Build fct_deliveries and its incremental downstream models on the world as of 20 days earlier, then add the
+    last 20 days (second parts of split POs, late inspections) and run incrementally: the rows must equal the full
+    build, flag for flag; the scorecard and int_factory_weeks re-compute only part of their rows, the scorecard
+    among them the periods that were running 20 days ago."""
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse.build_db, db)
     cutoff = AS_OF_DATE - timedelta(days=20)
@@ -177,13 +190,13 @@ def test_incremental_deliveries_equal_a_full_rebuild_after_late_data(warehouse: 
             con.execute("select count(*) from marts.fct_deliveries").fetchone()[0]
             == con.execute("select count(*) from full_build.marts.fct_deliveries").fetchone()[0]
         )
-        deliveries = "select * exclude (processed_at) from {}.fct_deliveries"
-        assert _differing_rows(con, deliveries, "marts", "full_build.marts") == 0
+        deliveries = "select * exclude (processed_at) from {}marts.fct_deliveries"
+        assert _differing_rows(con, deliveries, "", "full_build.") == 0
         # the late second parts really completed earlier part-deliveries (else the test would pass vacuously)
         completed = con.execute(
             "select count(*) from marts.fct_deliveries join late.not_in_full using (delivery_id) where is_in_full"
         ).fetchone()[0]
-        assert _differing_rows(con, SCORECARD, "marts", "full_build.marts") == 0
+        assert _downstream_differs(con, "", "full_build.") == NO_DIFFERENCE
         # the periods running 20 days ago are complete now; earlier periods were kept, not re-computed
         assert (
             con.execute(
@@ -198,19 +211,20 @@ def test_incremental_deliveries_equal_a_full_rebuild_after_late_data(warehouse: 
             )
             * 2
         )
-        assert con.execute("select count(distinct processed_at) from marts.mart_factory_scorecard").fetchone()[0] == 2
+        for table in ("marts.mart_factory_scorecard", "intermediate.int_factory_weeks"):
+            assert con.execute(f"select count(distinct processed_at) from {table}").fetchone()[0] == 2
     assert completed > 0
 
 
 def test_incremental_scorecard_follows_the_as_of_day_and_a_renamed_factory(warehouse: Build, tmp_path: Path):
-    """Build the scorecard as of 20 days earlier; then run only the scorecard (no fct_deliveries row is newer):
-    first with the as-of day moved to the end, then again after a factory was renamed. The periods that ended in
-    between must turn complete (and only the periods that changed be re-computed), then every row of the factory
-    carry its new name, each time as in the full build."""
+    """Build the supply marts as of 20 days earlier; then run only the models downstream of fct_deliveries (no
+    fct_deliveries row is newer): first with the as-of day moved to the end, then again after a factory was
+    renamed. The scorecard periods that ended in between must turn complete and every factory get its weeks up to
+    the as-of week and their alerts (only the rows that changed re-computed), then every scorecard row of the
+    factory carry its new name, each time as in the full build."""
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse.build_db, db)
     earlier = AS_OF_DATE - timedelta(days=20)
-    not_processed_at = "select * exclude (processed_at) from {}.mart_factory_scorecard"
     with duckdb.connect(str(db)) as con:
         con.execute("create table main.run_context as select * from raw.run_context")
         con.execute("update raw.run_context set as_of_date = ?", [earlier])
@@ -221,14 +235,16 @@ def test_incremental_scorecard_follows_the_as_of_day_and_a_renamed_factory(wareh
             [AS_OF_DATE],
         ).fetchone()[0]
         con.execute("create or replace table raw.run_context as select * from main.run_context")
-    run_dbt(db, tmp_path, "run", "--quiet", "--select", "mart_factory_scorecard")
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", *DOWNSTREAM)
     with duckdb.connect(str(db)) as con:
         con.execute(f"attach '{warehouse.build_db}' as full_build (read_only)")
-        as_of_moved = _differing_rows(con, not_processed_at, "marts", "full_build.marts")
-        kept = con.execute(
-            "select count(*) from marts.mart_factory_scorecard where processed_at < "
-            "(select max(processed_at) from marts.mart_factory_scorecard)"
-        ).fetchone()[0]
+        as_of_moved = _downstream_differs(con, "", "full_build.")
+        kept = [
+            con.execute(
+                f"select count(*) from {table} where processed_at < (select max(processed_at) from {table})"
+            ).fetchone()[0]
+            for table in ("marts.mart_factory_scorecard", "intermediate.int_factory_weeks")
+        ]
         con.execute(
             "insert into raw.factories select * replace ('Renamed ' || factory_name as factory_name, "
             "current_timestamp::timestamp as _loaded_at) from raw.factories where factory_id = ?",
@@ -239,25 +255,65 @@ def test_incremental_scorecard_follows_the_as_of_day_and_a_renamed_factory(wareh
         con.execute(f"attach '{warehouse.build_db}' as full_build (read_only)")
         renamed = _differing_rows(
             con,
-            "select * exclude (processed_at, factory_name) from {}.mart_factory_scorecard",
-            "marts",
-            "full_build.marts",
+            "select * exclude (processed_at, factory_name) from {}marts.mart_factory_scorecard",
+            "",
+            "full_build.",
         )
         names = con.execute(
             "select distinct factory_name from marts.mart_factory_scorecard where factory_id = ?", [LATE]
         ).fetchall()
     assert running > 0  # periods to flip (else the test would pass vacuously)
-    assert as_of_moved == 0
-    assert kept > 0  # not a full re-computation
+    assert as_of_moved == NO_DIFFERENCE
+    assert all(kept)  # not a full re-computation
     assert renamed == 0
     assert len(names) == 1 and names[0][0].startswith("Renamed ")
 
 
-def test_incremental_scorecard_follows_deliveries_that_leave_a_period(warehouse: Build, tmp_path: Path):
-    """Without a newer fct_deliveries row in a period, the scorecard must still see deliveries leave it: the
-    leading factory's deliveries of one week deleted, and a delivery moved from one week to another (a newer row
-    in the new week only). The incremental scorecard must equal a --full-refresh, including the previous_rank
-    of the week after the one that lost its leader."""
+def test_incremental_factory_weeks_fill_empty_weeks_before_a_later_change(warehouse: Build, tmp_path: Path):
+    """A factory with no delivery for two weeks after the previous run's as-of day, then one delivery re-written
+    (a newer row) after that gap: int_factory_weeks must re-compute it from the previous run's running week, not
+    from the newer row's week, so the empty weeks in between get their rows (their windows still hold deliveries),
+    as a --full-refresh gives them."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse.build_db, db)
+    earlier = AS_OF_DATE - timedelta(days=20)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "delete from marts.fct_deliveries where factory_id = ? and delivered_date > ? and delivered_date <= ?",
+            [LATE, earlier, earlier + timedelta(days=14)],
+        )
+        con.execute("create table main.run_context as select * from raw.run_context")
+        con.execute("update raw.run_context set as_of_date = ?", [earlier])
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", *DOWNSTREAM, "--full-refresh")
+    with duckdb.connect(str(db)) as con:
+        con.execute("create or replace table raw.run_context as select * from main.run_context")
+        (rewritten,) = con.execute(
+            "update marts.fct_deliveries set processed_at = current_timestamp::timestamp where delivery_id = "
+            "(select min(delivery_id) from marts.fct_deliveries where factory_id = ? and delivered_date > ?) "
+            "returning delivered_date",
+            [LATE, earlier + timedelta(days=14)],
+        ).fetchone()
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", *DOWNSTREAM)
+    shutil.copy(db, tmp_path / "incremental.duckdb")
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", *DOWNSTREAM, "--full-refresh")
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"attach '{tmp_path / 'incremental.duckdb'}' as incremental (read_only)")
+        differing = _downstream_differs(con, "incremental.", "")
+        empty_weeks = con.execute(
+            "select count(*) from intermediate.int_factory_weeks "
+            "where factory_id = ? and deliveries_count = 0 and week_start > ? and week_start < ?",
+            [LATE, earlier, rewritten - timedelta(days=6)],
+        ).fetchone()[0]
+    assert empty_weeks > 0  # the gap to fill (else the test would pass vacuously)
+    assert differing == NO_DIFFERENCE
+
+
+def test_incremental_marts_follow_deliveries_that_leave_a_week(warehouse: Build, tmp_path: Path):
+    """Without a newer fct_deliveries row in a week, the models downstream must still see deliveries leave it: the
+    leading factory's deliveries of one week deleted, a delivery moved five weeks on (a newer row in its new week
+    only), a delivery given to another factory in its week, and another factory's first-week deliveries deleted
+    (its week numbers move). The incremental run must
+    equal a --full-refresh, including the previous_rank of the week after the one that lost its leader."""
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse.build_db, db)
     with duckdb.connect(str(db)) as con:
@@ -296,9 +352,36 @@ def test_incremental_scorecard_follows_deliveries_that_leave_a_period(warehouse:
             "processed_at = current_timestamp::timestamp where delivery_id = ?",
             [moved],
         )
-    run_dbt(db, tmp_path, "run", "--quiet", "--select", "mart_factory_scorecard")
+        # a delivery given to another factory in the same week (a PO re-sent to another factory): the week's total
+        # stays, the new factory gets a newer row, the old one only loses a delivery
+        resent, resent_to = con.execute(
+            """
+            select delivery_id, (
+                select min(factory_id) from marts.fct_deliveries as other where other.factory_id <> this.factory_id
+            )
+            from marts.fct_deliveries as this
+            where date_trunc('week', delivered_date) = ? - 28
+            order by delivery_id limit 1
+            """,
+            [week],
+        ).fetchone()
+        con.execute(
+            "update marts.fct_deliveries set factory_id = ?, processed_at = current_timestamp::timestamp "
+            "where delivery_id = ?",
+            [resent_to, resent],
+        )
+        first_week = "select min(week_start) from intermediate.int_factory_weeks where factory_id = ?"
+        (started,) = con.execute(
+            "select factory_id from marts.fct_deliveries where factory_id <> ? order by delivered_date limit 1",
+            [leader],
+        ).fetchone()
+        (first_before,) = con.execute(first_week, [started]).fetchone()
+        con.execute(
+            "delete from marts.fct_deliveries where factory_id = ? and date_trunc('week', delivered_date) = ?",
+            [started, first_before],
+        )
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", *DOWNSTREAM)
     with duckdb.connect(str(db)) as con:
-        con.execute(f"create table main.incremental_scorecard as {SCORECARD.format('marts')}")
         after = dict(
             con.execute(
                 "select factory_id, previous_rank from marts.mart_factory_scorecard "
@@ -306,13 +389,16 @@ def test_incremental_scorecard_follows_deliveries_that_leave_a_period(warehouse:
                 [week],
             ).fetchall()
         )
-    run_dbt(db, tmp_path, "run", "--quiet", "--select", "mart_factory_scorecard", "--full-refresh")
+        (first_after,) = con.execute(first_week, [started]).fetchone()
+    shutil.copy(db, tmp_path / "incremental.duckdb")
+    run_dbt(db, tmp_path, "run", "--quiet", "--select", *DOWNSTREAM, "--full-refresh")
     with duckdb.connect(str(db)) as con:
-        con.execute(f"create table main.rebuilt_scorecard as {SCORECARD.format('marts')}")
-        differing = _differing_rows(con, "select * from main.{}_scorecard", "incremental", "rebuilt")
+        con.execute(f"attach '{tmp_path / 'incremental.duckdb'}' as incremental (read_only)")
+        differing = _downstream_differs(con, "incremental.", "")
     assert after[leader] is None and before[leader] == 1
     assert any(after[factory] != before[factory] for factory in before if factory != leader)
-    assert differing == 0
+    assert first_after > first_before
+    assert differing == NO_DIFFERENCE
 
 
 def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_path: Path):
@@ -320,8 +406,7 @@ def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_pa
     and re-sends another (one part of a split PO) against a different PO; the inspections file of a later day
     drops the only inspection of a delivery of an earlier day. The incremental run must then equal a
     --full-refresh: the dropped delivery gone, both POs' part-delivery totals re-computed, the un-inspected
-    delivery back to no inspection; mart_factory_scorecard's periods of the moved delivery (old and new) and of the
-    dropped one re-computed."""
+    delivery back to no inspection; the scorecard, int_factory_weeks and the alerts following them."""
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse.build_db, db)
     day = AS_OF_DATE - timedelta(days=30)
@@ -392,9 +477,9 @@ def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_pa
         raw.load_table(con, RAW_TABLES["inspections"], inspections, inspection_day, inspection_day, load_id, "test")
         raw.write_run_context(con, min(day, inspection_day), max(day, inspection_day), "test")
     _dbt(db, tmp_path)
+    shutil.copy(db, tmp_path / "incremental.duckdb")
     query = "select * exclude (processed_at) from marts.fct_deliveries order by delivery_id"
-    with duckdb.connect(str(db)) as con:
-        con.execute(f"create table main.incremental_scorecard as {SCORECARD.format('marts')}")
+    with duckdb.connect(str(db), read_only=True) as con:
         incremental = con.execute(query).fetchall()
         kept = dict(
             con.execute(
@@ -407,8 +492,8 @@ def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_pa
     _dbt(db, tmp_path, "--full-refresh")
     with duckdb.connect(str(db)) as con:
         rebuilt = con.execute(query).fetchall()
-        con.execute(f"create table main.rebuilt_scorecard as {SCORECARD.format('marts')}")
-        scorecard_differs = _differing_rows(con, "select * from main.{}_scorecard", "incremental", "rebuilt")
+        con.execute(f"attach '{tmp_path / 'incremental.duckdb'}' as incremental (read_only)")
+        downstream = _downstream_differs(con, "incremental.", "")
     assert len(incremental) == len(rebuilt)
     assert [row for row in incremental if row not in set(rebuilt)] == []
-    assert scorecard_differs == 0
+    assert downstream == NO_DIFFERENCE

@@ -164,3 +164,149 @@
     delete from {{ this }}
     where (period_grain, period_start) in (select period_grain, period_start from mart_factory_scorecard__recomputed)
 {%- endmacro %}
+
+{#- Each factory's first delivery week up to the as-of day: week_number 1 of int_factory_weeks. -#}
+{% macro factory_first_weeks() -%}
+    select
+        factory_id,
+        cast(date_trunc('week', min(delivered_date)) as date) as first_week_start
+    from {{ ref('fct_deliveries') }}
+    where delivered_date <= {{ as_of_date() }}
+    group by factory_id
+{%- endmacro %}
+
+{#- Pre-hook of int_factory_weeks: per factory, its first delivery week and the first week this run re-computes,
+    kept in a temp table the model reads. A factory's weeks are re-computed
+      - from the running week of the previous run (its max evaluated_date): the weeks since, and the one the
+        as-of day moved through, for every factory;
+      - from its earliest week with a delivery newer than this table (a run (re)wrote it: new, changed, or moved
+        there), or whose delivery count differs from the one kept (a delivery left it or was deleted). Counts are
+        compared factory by factory only in the weeks with a newer delivery or a changed total: a delivery can
+        only leave a week unnoticed by the week's total if a newer one came in.
+    No rule is needed for a new factory or a moved first delivery week (week_number 1): that happens only when a
+    delivery comes in on or before it (a newer delivery there, or the as-of day passing it) or the first week's
+    deliveries leave (a count change there), so the rules above re-compute all the factory's weeks, week numbers
+    included; the forget hook deletes the weeks before a first week that moved on.
+    A week's recent and baseline windows reach supply_alert_recent_weeks + supply_alert_baseline_weeks - 1 weeks
+    back; the model reads those weeks again, and writes from the first re-computed week to the as-of week. -#}
+{% macro factory_weeks_save_recomputed() -%}
+    create or replace temp table int_factory_weeks__recomputed as
+    with previous_run as (
+
+        select
+            cast(date_trunc('week', max(evaluated_date)) as date) as running_week_start,
+            coalesce(max(processed_at), '-infinity'::timestamp) as processed_at
+        from {{ this }}
+
+    ),
+
+    deliveries as (
+
+        select
+            factory_id,
+            cast(date_trunc('week', delivered_date) as date) as week_start,
+            processed_at > (select processed_at from previous_run) as is_newer
+        from {{ ref('fct_deliveries') }}
+        where delivered_date <= {{ as_of_date() }}
+
+    ),
+
+    checked_weeks as (
+
+        select coalesce(current_weeks.week_start, kept_weeks.week_start) as week_start
+        from (
+            select
+                week_start,
+                count(*) as deliveries_count,
+                bool_or(is_newer) as has_newer
+            from deliveries
+            group by week_start
+        ) as current_weeks
+        full join (
+            select
+                week_start,
+                sum(deliveries_count) as deliveries_count
+            from {{ this }}
+            group by week_start
+        ) as kept_weeks
+            on current_weeks.week_start = kept_weeks.week_start
+        where
+            current_weeks.has_newer
+            or current_weeks.deliveries_count is distinct from kept_weeks.deliveries_count
+
+    ),
+
+    changed_factory_weeks as (
+
+        select
+            factory_id,
+            week_start
+        from deliveries
+        where is_newer
+
+        union all
+
+        select
+            coalesce(current_counts.factory_id, kept_counts.factory_id) as factory_id,
+            coalesce(current_counts.week_start, kept_counts.week_start) as week_start
+        from (
+            select
+                factory_id,
+                week_start,
+                count(*) as deliveries_count
+            from deliveries
+            where week_start in (select week_start from checked_weeks)
+            group by factory_id, week_start
+        ) as current_counts
+        full join (
+            select
+                factory_id,
+                week_start,
+                deliveries_count
+            from {{ this }}
+            where deliveries_count > 0 and week_start in (select week_start from checked_weeks)
+        ) as kept_counts
+            on
+                current_counts.factory_id = kept_counts.factory_id
+                and current_counts.week_start = kept_counts.week_start
+        where current_counts.deliveries_count is distinct from kept_counts.deliveries_count
+
+    ),
+
+    first_changed_weeks as (
+
+        select
+            factory_id,
+            min(week_start) as week_start
+        from changed_factory_weeks
+        group by factory_id
+
+    )
+
+    select
+        first_weeks.factory_id,
+        first_weeks.first_week_start,
+        -- least() and greatest() skip nulls (no change, or no previous run)
+        greatest(
+            first_weeks.first_week_start,
+            least((select running_week_start from previous_run), first_changed_weeks.week_start)
+        ) as from_week_start
+    from ({{ factory_first_weeks() }}) as first_weeks
+    left join first_changed_weeks
+        on first_weeks.factory_id = first_changed_weeks.factory_id
+{%- endmacro %}
+
+{#- Pre-hook of int_factory_weeks, after the one above: delete each factory's weeks from its first re-computed one,
+    its weeks before its first delivery week (that week moved on), and the weeks of factories left with no
+    delivery; the model appends the re-computed ones again. -#}
+{% macro factory_weeks_forget_recomputed() -%}
+    delete from {{ this }} as kept
+    where not exists (
+        select 1
+        from int_factory_weeks__recomputed as recomputed
+        where
+            recomputed.factory_id = kept.factory_id
+            and kept.week_start >= recomputed.first_week_start
+            and kept.week_start < recomputed.from_week_start
+    )
+{%- endmacro %}

@@ -39,3 +39,14 @@
     deliveries_count desc,
     factory_id
 {%- endmacro %}
+
+{#- The decline-alert indicators as (indicator, successes, trials): the rate over a window of weeks is
+    sum(successes) / sum(trials); supply_alert_min_drop_<indicator> is its minimum drop (int_factory_weeks,
+    mart_factory_alerts). -#}
+{% macro supply_alert_indicators() -%}
+    {{ return([
+        ('on_time_rate', 'on_time_count', 'deliveries_count'),
+        ('in_full_rate', 'in_full_count', 'deliveries_count'),
+        ('pass_rate', 'passed_units', 'inspected_units'),
+    ]) }}
+{%- endmacro %}

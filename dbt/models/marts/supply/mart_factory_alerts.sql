@@ -1,10 +1,9 @@
 -- One row per alert episode. Decline alerts: every ISO week each factory's indicator over the last
--- supply_alert_recent_weeks weeks is compared with its own baseline, the supply_alert_baseline_weeks weeks before;
--- consecutive breach weeks (gaps shorter than supply_alert_recovery_weeks) form ONE episode (gaps and islands), which
--- stays open until supply_alert_recovery_weeks weeks in a row pass without a breach. Tier-floor alerts: a monthly
+-- supply_alert_recent_weeks weeks is compared with its own baseline, the supply_alert_baseline_weeks weeks before
+-- (int_factory_weeks, incremental: the breach weeks); consecutive breach weeks (gaps shorter than
+-- supply_alert_recovery_weeks) form ONE episode (gaps and islands), which stays open until
+-- supply_alert_recovery_weeks weeks in a row pass without a breach. Tier-floor alerts: a monthly
 -- score below supply_tier_acceptable_min_score for supply_alert_tier_floor_months months in a row.
-{%- set recent_weeks = var('supply_alert_recent_weeks') %}
-{%- set baseline_weeks = var('supply_alert_baseline_weeks') %}
 {%- set recovery_weeks = var('supply_alert_recovery_weeks') %}
 {%- set floor_months = var('supply_alert_tier_floor_months') %}
 {%- set floor_score = var('supply_tier_acceptable_min_score') %}
@@ -12,147 +11,44 @@ with run_context as (
 
     select
         {{ as_of_date() }} as as_of_date,
-        cast(date_trunc('week', {{ as_of_date() }}) as date) as as_of_week_start,
         cast(date_trunc('month', {{ as_of_date() }}) as date) as as_of_month_start
-
-),
-
-weekly_totals as (
-
-    select
-        fct_deliveries.factory_id,
-        cast(date_trunc('week', fct_deliveries.delivered_date) as date) as week_start,
-        count(*) as deliveries_count,
-        count(*) filter (where fct_deliveries.is_on_time) as on_time_count,
-        count(*) filter (where fct_deliveries.is_in_full) as in_full_count,
-        sum(fct_deliveries.inspected_units) as inspected_units,
-        sum(fct_deliveries.passed_units) as passed_units
-    from {{ ref('fct_deliveries') }} as fct_deliveries
-    cross join run_context
-    where fct_deliveries.delivered_date <= run_context.as_of_date
-    group by all
-
-),
-
-factory_weeks as (
-
-    -- every week from the factory's first delivery to the as-of week, so "N weeks" means N calendar weeks
-    select
-        first_weeks.factory_id,
-        cast(spine.week_start as date) as week_start
-    from (
-        select
-            factory_id,
-            min(week_start) as first_week_start
-        from weekly_totals
-        group by factory_id
-    ) as first_weeks
-    cross join run_context
-    cross join lateral (
-        select unnest(generate_series(
-            cast(first_weeks.first_week_start as timestamp),
-            cast(run_context.as_of_week_start as timestamp),
-            interval 7 day
-        )) as week_start
-    ) as spine
-
-),
-
-dense_weeks as (
-
-    select
-        factory_weeks.factory_id,
-        factory_weeks.week_start,
-        least(factory_weeks.week_start + 6, run_context.as_of_date) as evaluated_date,
-        row_number() over (partition by factory_weeks.factory_id order by factory_weeks.week_start) as week_number,
-        coalesce(weekly_totals.deliveries_count, 0) as deliveries_count,
-        coalesce(weekly_totals.on_time_count, 0) as on_time_count,
-        coalesce(weekly_totals.in_full_count, 0) as in_full_count,
-        coalesce(weekly_totals.inspected_units, 0) as inspected_units,
-        coalesce(weekly_totals.passed_units, 0) as passed_units
-    from factory_weeks
-    cross join run_context
-    left join weekly_totals
-        on factory_weeks.factory_id = weekly_totals.factory_id
-        and factory_weeks.week_start = weekly_totals.week_start
-
-),
-
-rolling_windows as (
-
-    select
-        factory_id,
-        week_start,
-        evaluated_date,
-        week_number,
-        {%- for measure in ['deliveries_count', 'on_time_count', 'in_full_count', 'inspected_units', 'passed_units'] %}
-        sum({{ measure }}) over recent_frame as recent_{{ measure }},
-        sum({{ measure }}) over baseline_frame as baseline_{{ measure }},
-        {%- endfor %}
-        count(*) over baseline_frame as baseline_weeks_count
-    from dense_weeks
-    window
-        recent_frame as (
-            partition by factory_id order by week_number
-            rows between {{ recent_weeks - 1 }} preceding and current row
-        ),
-        baseline_frame as (
-            partition by factory_id order by week_number
-            rows between {{ recent_weeks + baseline_weeks - 1 }} preceding and {{ recent_weeks }} preceding
-        )
 
 ),
 
 indicator_weeks as (
 
+    -- the breach weeks of int_factory_weeks (every factory's ISO weeks, with each indicator's recent and baseline
+    -- value), one row per breached indicator
     select
-        rolling_windows.factory_id,
-        rolling_windows.week_start,
-        rolling_windows.evaluated_date,
-        rolling_windows.week_number,
+        factory_weeks.factory_id,
+        factory_weeks.week_start,
+        factory_weeks.evaluated_date,
+        factory_weeks.week_number,
         indicators.indicator,
         indicators.min_drop,
         indicators.recent_value,
         indicators.baseline_value,
-        indicators.baseline_value - indicators.recent_value as value_drop,
-        -- standard error of the difference of two proportions (trials: deliveries, or inspected units)
-        sqrt(
-            indicators.baseline_value * (1 - indicators.baseline_value)
-            * (1.0 / nullif(indicators.recent_trials, 0) + 1.0 / nullif(indicators.baseline_trials, 0))
-        ) as drop_standard_error,
-        rolling_windows.recent_deliveries_count,
-        rolling_windows.baseline_weeks_count = {{ baseline_weeks }}
-            and rolling_windows.recent_deliveries_count >= {{ var('supply_alert_min_deliveries') }}
-            and rolling_windows.baseline_deliveries_count >= {{ var('supply_alert_min_deliveries') }}
-            as is_evaluable
-    from rolling_windows
+        indicators.value_drop,
+        factory_weeks.recent_deliveries_count,
+        indicators.is_breach
+    from {{ ref('int_factory_weeks') }} as factory_weeks
     cross join lateral (
         values
+            {%- for indicator, successes, trials in supply_alert_indicators() %}
             (
-                'on_time_rate',
-                {{ var('supply_alert_min_drop_on_time_rate') }},
-                recent_on_time_count / nullif(recent_deliveries_count, 0),
-                baseline_on_time_count / nullif(baseline_deliveries_count, 0),
-                recent_deliveries_count,
-                baseline_deliveries_count
-            ),
-            (
-                'in_full_rate',
-                {{ var('supply_alert_min_drop_in_full_rate') }},
-                recent_in_full_count / nullif(recent_deliveries_count, 0),
-                baseline_in_full_count / nullif(baseline_deliveries_count, 0),
-                recent_deliveries_count,
-                baseline_deliveries_count
-            ),
-            (
-                'pass_rate',
-                {{ var('supply_alert_min_drop_pass_rate') }},
-                recent_passed_units / nullif(recent_inspected_units, 0),
-                baseline_passed_units / nullif(baseline_inspected_units, 0),
-                recent_inspected_units,
-                baseline_inspected_units
-            )
-    ) as indicators (indicator, min_drop, recent_value, baseline_value, recent_trials, baseline_trials)
+                '{{ indicator }}',
+                {{ var('supply_alert_min_drop_' ~ indicator) }},
+                factory_weeks.{{ indicator }}_recent,
+                factory_weeks.{{ indicator }}_baseline,
+                factory_weeks.{{ indicator }}_drop,
+                factory_weeks.{{ indicator }}_is_breach
+            ){{ ',' if not loop.last }}
+            {%- endfor %}
+    ) as indicators (indicator, min_drop, recent_value, baseline_value, value_drop, is_breach)
+    where
+        {%- for indicator, successes, trials in supply_alert_indicators() %}
+        {{ 'or ' if not loop.first }}factory_weeks.{{ indicator }}_is_breach
+        {%- endfor %}
 
 ),
 
@@ -166,9 +62,7 @@ breach_weeks as (
             else 1
         end as is_episode_start
     from indicator_weeks
-    where is_evaluable
-        and value_drop > min_drop
-        and value_drop > {{ var('supply_alert_min_z_score') }} * drop_standard_error
+    where is_breach
     window breach_order as (partition by factory_id, indicator order by week_number)
 
 ),
@@ -191,7 +85,7 @@ latest_weeks as (
     select
         factory_id,
         max(week_number) as latest_week_number
-    from dense_weeks
+    from {{ ref('int_factory_weeks') }}
     group by factory_id
 
 ),
