@@ -311,9 +311,10 @@ def test_incremental_factory_weeks_fill_empty_weeks_before_a_later_change(wareho
 def test_incremental_marts_follow_deliveries_that_leave_a_week(warehouse: Build, tmp_path: Path):
     """Without a newer fct_deliveries row in a week, the models downstream must still see deliveries leave it: the
     leading factory's deliveries of one week deleted, a delivery moved five weeks on (a newer row in its new week
-    only), a delivery given to another factory in its week, and another factory's first-week deliveries deleted
-    (its week numbers move). The incremental run must
-    equal a --full-refresh, including the previous_rank of the week after the one that lost its leader."""
+    only), a delivery given to another factory in its week, another factory's first-week deliveries deleted (its
+    week numbers move), all deliveries of a third factory deleted, and all deliveries of another week. The
+    incremental run must equal a --full-refresh, including the previous_rank of the week after the one that lost its
+    leader."""
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse.build_db, db)
     with duckdb.connect(str(db)) as con:
@@ -380,6 +381,14 @@ def test_incremental_marts_follow_deliveries_that_leave_a_week(warehouse: Build,
             "delete from marts.fct_deliveries where factory_id = ? and date_trunc('week', delivered_date) = ?",
             [started, first_before],
         )
+        # a factory left with no delivery at all, and a week left with no delivery of any factory
+        (gone,) = con.execute(
+            "select factory_id from marts.fct_deliveries where factory_id not in (?, ?, ?) "
+            "group by factory_id order by count(*), factory_id limit 1",
+            [leader, started, resent_to],
+        ).fetchone()
+        con.execute("delete from marts.fct_deliveries where factory_id = ?", [gone])
+        con.execute("delete from marts.fct_deliveries where date_trunc('week', delivered_date) = ? - 56", [week])
     run_dbt(db, tmp_path, "run", "--quiet", "--select", *DOWNSTREAM)
     with duckdb.connect(str(db)) as con:
         after = dict(
@@ -390,6 +399,14 @@ def test_incremental_marts_follow_deliveries_that_leave_a_week(warehouse: Build,
             ).fetchall()
         )
         (first_after,) = con.execute(first_week, [started]).fetchone()
+        gone_rows = [
+            con.execute(f"select count(*) from {table} where factory_id = ?", [gone]).fetchone()[0]
+            for table in ("marts.mart_factory_scorecard", "intermediate.int_factory_weeks")
+        ]
+        empty_week_rows = con.execute(
+            "select count(*) from marts.mart_factory_scorecard where period_grain = 'week' and period_start = ? - 56",
+            [week],
+        ).fetchone()[0]
     shutil.copy(db, tmp_path / "incremental.duckdb")
     run_dbt(db, tmp_path, "run", "--quiet", "--select", *DOWNSTREAM, "--full-refresh")
     with duckdb.connect(str(db)) as con:
@@ -398,6 +415,8 @@ def test_incremental_marts_follow_deliveries_that_leave_a_week(warehouse: Build,
     assert after[leader] is None and before[leader] == 1
     assert any(after[factory] != before[factory] for factory in before if factory != leader)
     assert first_after > first_before
+    assert gone_rows == [0, 0]
+    assert empty_week_rows == 0
     assert differing == NO_DIFFERENCE
 
 

@@ -4,11 +4,14 @@
 -- drop, its standard error and whether the week is a breach. mart_factory_alerts forms the alert episodes.
 -- Incremental: the pre-hooks (factory_weeks_save_recomputed(), factory_weeks_forget_recomputed()) pick, per
 -- factory, the first week to re-compute and delete its rows from there; the model appends them again. A daily run
--- thus re-computes every factory's running week (and new weeks), plus the weeks of deliveries a run (re)wrote,
--- not every factory's whole history. Changing an alert var needs a full build (`--full-refresh`).
+-- thus re-computes each factory from the earlier of the previous run's running week and its first week with a
+-- (re)written or departed delivery, not every factory's whole history. Changing an alert var needs a full build
+-- (`make build`, or `dbt build --full-refresh`). The as-of day never moves back (raw.write_run_context).
 {%- set recent_weeks = var('supply_alert_recent_weeks') %}
 {%- set baseline_weeks = var('supply_alert_baseline_weeks') %}
 {%- set measures = ['deliveries_count', 'on_time_count', 'in_full_count', 'inspected_units', 'passed_units'] %}
+{#- how far back the windows of the first written week reach -#}
+{%- set window_reach_days = 7 * (recent_weeks + baseline_weeks - 1) %}
 {{
     config(
         materialized='incremental',
@@ -65,8 +68,10 @@ weekly_totals as (
     cross join run_context
     where
         fct_deliveries.delivered_date <= run_context.as_of_date
+        and fct_deliveries.delivered_date >= recomputed.from_week_start - {{ window_reach_days }}
+        -- the same bound for all factories at once: lets DuckDB skip row groups before the earliest one
         and fct_deliveries.delivered_date
-        >= recomputed.from_week_start - {{ 7 * (recent_weeks + baseline_weeks - 1) }}
+        >= (select min(earliest.from_week_start) from recomputed as earliest) - {{ window_reach_days }}
     group by all
 
 ),
@@ -91,7 +96,7 @@ dense_weeks as (
             cast(unnest(generate_series(
                 cast(greatest(
                     recomputed.first_week_start,
-                    recomputed.from_week_start - {{ 7 * (recent_weeks + baseline_weeks - 1) }}
+                    recomputed.from_week_start - {{ window_reach_days }}
                 ) as timestamp),
                 cast(run_context.as_of_week_start as timestamp),
                 interval 7 day
@@ -191,5 +196,5 @@ select
         false
     ) as {{ indicator }}_is_breach,
     {%- endfor %}
-    cast(current_timestamp as timestamp) as processed_at
+    {{ run_started_at_utc() }} as processed_at
 from indicator_values

@@ -173,5 +173,5 @@ select
     {{ supply_score('is_on_time', 'is_in_full', 'pass_rate') }} as delivery_score,
     loaded_partition_date,
     -- when this run (re)wrote the row: the downstream incremental marts re-compute the periods of newer rows
-    cast(current_timestamp as timestamp) as processed_at
+    {{ run_started_at_utc() }} as processed_at
 from flagged

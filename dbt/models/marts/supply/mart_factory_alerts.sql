@@ -17,8 +17,8 @@ with run_context as (
 
 indicator_weeks as (
 
-    -- the breach weeks of int_factory_weeks (every factory's ISO weeks, with each indicator's recent and baseline
-    -- value), one row per breached indicator
+    -- the weeks of int_factory_weeks (every factory's ISO weeks, with each indicator's recent and baseline value)
+    -- that breach on any indicator, one row per indicator; breach_weeks keeps the breached ones
     select
         factory_weeks.factory_id,
         factory_weeks.week_start,

@@ -202,7 +202,7 @@ select
     compared.rank,
     compared.previous_rank,
     compared.previous_rank - compared.rank as rank_change,
-    cast(current_timestamp as timestamp) as processed_at
+    {{ run_started_at_utc() }} as processed_at
 from compared
 left join factories
     on compared.factory_id = factories.factory_id
