@@ -6,6 +6,7 @@ cleanup; the same day built twice gives identical marts; the GX Data Docs show t
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -211,3 +212,113 @@ def test_the_same_day_built_twice_gives_identical_marts(sequence):
     marts = [s["marts"] for s in sequence["steps"] if s["kind"] == "good"]
     assert len(marts) >= 2 and marts[0]
     assert all(m == marts[0] for m in marts[1:])
+
+
+# --- publishing only what changed (warehouse/publish.py), on hand-made build files: every case in seconds -----------
+
+
+def _make_build(path: Path, statements: list[str]) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists raw; create schema if not exists marts")
+        con.execute("create or replace table raw.run_context as select date '2026-06-30' as as_of_date")
+        for statement in statements:
+            con.execute(statement)
+
+
+def _same_rows(build_db: Path, serving_db: Path) -> dict[str, tuple[int, int]]:
+    """Per mart: (rows only in the build, rows only in the serving file), counting duplicates."""
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        con.execute(f"attach '{build_db}' as build (read_only)")
+        names = {
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' and database_name = 'build'"
+            ).fetchall()
+        }
+        served = {
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' and database_name = 'warehouse'"
+            ).fetchall()
+        }
+        assert served == names
+        return {
+            name: con.execute(
+                f"""
+                select
+                    (select count(*) from (from build.marts.{name} except all from warehouse.marts.{name})),
+                    (select count(*) from (from warehouse.marts.{name} except all from build.marts.{name}))
+                """
+            ).fetchone()
+            for name in names
+        }
+
+
+def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the_builds_rows(tmp_path):
+    from dagster_project.warehouse import publish as publishing
+
+    build, serving = tmp_path / "build.duckdb", tmp_path / "serving" / "warehouse.duckdb"
+    parquet = serving.parent / "parquet"
+    _make_build(
+        build,
+        [
+            # 3 months of orders, one order without a date (its partition is NULL), two equal rows alone in August
+            """create table marts.fct_orders as
+               select i as order_id, date '2026-04-01' + i::integer as ordered_date, 10.0 * i as amount
+               from range(1, 90) as t(i)""",
+            "insert into marts.fct_orders values (1000, null, 1.0), (2000, '2026-08-15', 5.0), "
+            "(2000, '2026-08-15', 5.0)",
+            "create table marts.mart_static as select 1 as x",
+            "create table marts.mart_kpis as select 1 as k",
+            "create table marts.mart_gone as select 1 as y",
+            "create table marts.mart_reshaped as select 1 as z",
+        ],
+    )
+    publish = lambda run: publishing.publish(build, serving, run, dt.date(2026, 6, 30), "test")  # noqa: E731
+    serving.parent.mkdir()
+    first = publish("run-1")
+    assert {c.how for c in first.changes.values()} == {"copied"}
+    assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
+    untouched = {name: (parquet / f"{name}.parquet").stat().st_mtime_ns for name in ("mart_static", "fct_orders")}
+
+    _make_build(
+        build,
+        [
+            "update marts.fct_orders set amount = amount + 1 where order_id = 5",  # April: a row changed
+            "delete from marts.fct_orders where order_id = 70",  # June: a row gone
+            # the two equal August rows become two other equal rows: a xor of hashes would see no change
+            "update marts.fct_orders set amount = 6.0 where order_id = 2000",
+            "update marts.fct_orders set amount = 2.0 where order_id = 1000",  # the NULL partition
+            "update marts.mart_kpis set k = 2",  # one partition, all of it changed: copied whole
+            "drop table marts.mart_gone",
+            "create table marts.mart_new as select 2 as w",
+            "alter table marts.mart_reshaped add column v integer",
+        ],
+    )
+    second = publish("run-2")
+    changes = {name.split(".", 1)[1]: change for name, change in second.changes.items()}
+    # April, June, August and NULL re-written, May kept
+    assert changes["fct_orders"] == publishing.TableChange(partitions=5, rewritten=4, how="partitions")
+    assert changes["mart_static"].how == "unchanged"
+    assert changes["mart_gone"].how == "dropped" and not (parquet / "mart_gone.parquet").exists()
+    assert changes["mart_new"].how == changes["mart_reshaped"].how == changes["mart_kpis"].how == "copied"
+    assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
+    assert (parquet / "mart_static.parquet").stat().st_mtime_ns == untouched["mart_static"]
+    assert (parquet / "fct_orders.parquet").stat().st_mtime_ns != untouched["fct_orders"]
+    with duckdb.connect(str(serving), read_only=True) as con:
+        for name in ("fct_orders", "mart_new", "mart_reshaped", "mart_static"):
+            difference = con.execute(
+                f"""select count(*) from (
+                    (from marts.{name} except all from '{parquet}/{name}.parquet')
+                    union all (from '{parquet}/{name}.parquet' except all from marts.{name}))"""
+            ).fetchone()[0]
+            assert difference == 0, name
+        assert con.execute("select list(distinct publish_id order by publish_id) from meta.publish_log").fetchone()[
+            0
+        ] == ["run-1", "run-2"]
+
+    assert {c.how for c in publish("run-3").changes.values()} == {"unchanged"}
+    serving.write_bytes(b"not a duckdb file")  # damaged: the next publish starts empty, and says so
+    fourth = publish("run-4")
+    assert {c.how for c in fourth.changes.values()} == {"copied"}
+    assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
