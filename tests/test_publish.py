@@ -270,6 +270,7 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
             "(2000, '2026-08-15', 5.0)",
             "create table marts.mart_static as select 1 as x",
             "create table marts.mart_kpis as select 1 as k",
+            "create table marts.mart_tags as select 1 as id, []::varchar[] as tags",
             "create table marts.mart_gone as select 1 as y",
             "create table marts.mart_reshaped as select 1 as z",
         ],
@@ -290,6 +291,7 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
             "update marts.fct_orders set amount = 6.0 where order_id = 2000",
             "update marts.fct_orders set amount = 2.0 where order_id = 1000",  # the NULL partition
             "update marts.mart_kpis set k = 2",  # one partition, all of it changed: copied whole
+            "update marts.mart_tags set tags = null",  # DuckDB hashes a NULL list like an empty one
             "drop table marts.mart_gone",
             "create table marts.mart_new as select 2 as w",
             "alter table marts.mart_reshaped add column v integer",
@@ -301,7 +303,7 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
     assert changes["fct_orders"] == publishing.TableChange(partitions=5, rewritten=4, how="partitions")
     assert changes["mart_static"].how == "unchanged"
     assert changes["mart_gone"].how == "dropped" and not (parquet / "mart_gone.parquet").exists()
-    assert changes["mart_new"].how == changes["mart_reshaped"].how == changes["mart_kpis"].how == "copied"
+    assert {changes[name].how for name in ("mart_new", "mart_reshaped", "mart_kpis", "mart_tags")} == {"copied"}
     assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
     assert (parquet / "mart_static.parquet").stat().st_mtime_ns == untouched["mart_static"]
     assert (parquet / "fct_orders.parquet").stat().st_mtime_ns != untouched["fct_orders"]
@@ -322,3 +324,104 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
     fourth = publish("run-4")
     assert {c.how for c in fourth.changes.values()} == {"copied"}
     assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
+
+
+def _orders_build(path: Path, months: int = 3, rows: int = 300_000) -> None:
+    _make_build(
+        path,
+        [
+            f"""create or replace table marts.fct_orders as
+                select i as order_id, date '2026-01-01' + (i % ({months} * 30))::integer as ordered_date,
+                    hash(i) % 1000 as amount
+                from range({rows}) as t(i)""",
+            "create or replace table marts.mart_static as select 1 as x",
+        ],
+    )
+
+
+def _parquet_matches(serving: Path) -> None:
+    parquet = serving.parent / "parquet"
+    with duckdb.connect(str(serving), read_only=True) as con:
+        names = [
+            r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        ]
+        assert sorted(p.stem for p in parquet.glob("*.parquet")) == sorted(names)
+        for name in names:
+            difference = con.execute(
+                f"""select count(*) from (
+                    (from marts.{name} except all from '{parquet}/{name}.parquet')
+                    union all (from '{parquet}/{name}.parquet' except all from marts.{name}))"""
+            ).fetchone()[0]
+            assert difference == 0, name
+
+
+def test_publish_recovers_from_a_kill_between_the_swaps_a_damaged_block_and_a_stale_wal(tmp_path, monkeypatch):
+    from dagster_project.warehouse import publish as publishing
+
+    build, serving = tmp_path / "build.duckdb", tmp_path / "serving" / "warehouse.duckdb"
+    serving.parent.mkdir()
+    publish = lambda run: publishing.publish(build, serving, run, dt.date(2026, 6, 30), "test")  # noqa: E731
+    _orders_build(build)
+    _make_build(build, ["create table marts.mart_gone as select 1 as y"])
+    publish("run-1")
+
+    # killed after the database swap, before the Parquet swap: the database has the new rows, Parquet the old ones
+    _make_build(build, ["update marts.mart_static set x = 2", "drop table marts.mart_gone"])
+    real_replace = publishing.os.replace
+
+    def replace_then_die(src, dst):
+        real_replace(src, dst)
+        if Path(dst) == serving:
+            raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(publishing.os, "replace", replace_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        publish("run-2")
+    monkeypatch.setattr(publishing.os, "replace", real_replace)
+    assert publish("run-3").changes["marts.mart_static"].how == "unchanged"  # its rows went out with run-2
+    _parquet_matches(serving)  # ... and its Parquet file now too; mart_gone's file is gone
+
+    # a damaged data block: the copy opens, and fails only when the block is read
+    with open(serving, "r+b") as file:
+        file.seek(serving.stat().st_size // 2)
+        file.write(b"\xff" * 5000)
+    with duckdb.connect(str(serving), read_only=True) as con:
+        con.execute("select count(*) from meta.publish_log").fetchone()
+        with pytest.raises(duckdb.Error, match="checksum"):
+            con.execute("select sum(hash(o)) from marts.fct_orders as o").fetchone()
+    assert {c.how for c in publish("run-4").changes.values()} == {"copied"}
+    assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
+    _parquet_matches(serving)
+
+    # a WAL beside the serving file (someone wrote to it): not copied, and gone after the swap
+    Path(f"{serving}.wal").write_bytes(b"stale")
+    assert {c.how for c in publish("run-5").changes.values()} == {"copied"}
+    assert not Path(f"{serving}.wal").exists()
+    assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
+
+
+def test_publish_writes_the_file_compact_again_and_survives_a_partition_expression_that_no_longer_fits(
+    tmp_path, monkeypatch
+):
+    from dagster_project.warehouse import publish as publishing
+
+    build, serving = tmp_path / "build.duckdb", tmp_path / "serving" / "warehouse.duckdb"
+    serving.parent.mkdir()
+    publish = lambda run: publishing.publish(build, serving, run, dt.date(2026, 6, 30), "test")  # noqa: E731
+    _orders_build(build, months=4)
+    publish("run-1")
+    _make_build(build, ["delete from marts.fct_orders where ordered_date >= '2026-03-01'"])  # two months of four
+    assert publish("run-2").changes["marts.fct_orders"].how == "partitions"
+    with duckdb.connect(str(serving), read_only=True) as con:
+        free, used = con.execute("select free_blocks, used_blocks from pragma_database_size()").fetchone()
+    assert free * 2 > used  # the deleted partitions left free blocks
+    monkeypatch.setattr(publishing, "COMPACT_FREE_BYTES", 0)
+    assert publish("run-3").changes["marts.fct_orders"].how == "copied"  # started empty: compact
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select free_blocks from pragma_database_size()").fetchone()[0] * 2 <= used
+
+    monkeypatch.setattr(publishing, "PARTITIONS", {"fct_orders": "month(a_renamed_column)"})
+    _orders_build(build, months=3)
+    assert publish("run-4").changes["marts.fct_orders"] == publishing.TableChange(1, 1, "copied")
+    assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
+    _parquet_matches(serving)

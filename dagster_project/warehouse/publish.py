@@ -8,11 +8,15 @@ build it sees. Parquet copies follow, each swapped in the same way.
 
 A daily run changes a few partitions of the large marts (today's RFM snapshot, this month's deliveries), so the
 new file starts as a byte copy of the serving file and only what differs is re-written: per partition of a mart
-(PARTITIONS) the build and the serving copy are compared by the sum of their rows' hashes; partitions
+(PARTITIONS) the build and the serving copy are compared by the sum of their rows' 64-bit hashes; partitions
 that differ are deleted and inserted again from the build, a mart whose columns changed (or that is new) is
 copied whole, a mart no longer built is dropped. Parquet files are written again only for marts that changed.
 The serving file's marts therefore always hold the same rows as the build's (tests/test_publish.py checks it);
-row order is not kept, so BI queries need their own `order by`, as they always did.
+row order is not kept, so BI queries need their own `order by`, as they always did. The new file starts empty
+instead (every mart copied, every Parquet file written) when the serving file cannot be read (a damaged block
+shows only when read: the publish then starts over from empty), has a WAL beside it, or is more than a third
+free blocks; a publish after a killed one writes every Parquet file again (the kill may have come between the
+two swaps).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ PARTITIONS = {
     "mart_customer_rfm": "snapshot_date",
     "mart_factory_scorecard": "(period_grain, period_start)",
 }
+
+COMPACT_FREE_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -69,20 +75,27 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _start_from_previous(serving_db: Path, new_db: Path, config: dict[str, str]) -> duckdb.DuckDBPyConnection:
-    """A connection to the new file: a copy of the serving file when it can be used, else an empty file."""
+def _open_new_file(serving_db: Path, new_db: Path, config: dict[str, str]) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """A connection to the new file, and whether it starts as a copy of the serving file. It starts empty when
+    there is no serving file, a WAL beside it (someone wrote to it), it cannot be read, or more than a third of it
+    is free blocks, and more than COMPACT_FREE_BYTES (deleted partitions: an empty start writes it compact again)."""
     if serving_db.exists() and not Path(f"{serving_db}.wal").exists():
         shutil.copyfile(serving_db, new_db)
         con = None
         try:
             con = duckdb.connect(str(new_db), config=config)
             con.execute("select count(*) from meta.publish_log").fetchone()
-            return con
-        except duckdb.Error:  # an older or damaged file: start empty (its publish history is carried below)
+            free, used, block = con.execute(
+                "select free_blocks, used_blocks, block_size from pragma_database_size()"
+            ).fetchone()
+            if free * 2 <= used or free * block < COMPACT_FREE_BYTES:
+                return con, True
+            con.close()
+        except duckdb.Error:  # an older or damaged file
             if con is not None:
                 con.close()
-            new_db.unlink()
-    return duckdb.connect(str(new_db), config=config)
+        new_db.unlink()
+    return duckdb.connect(str(new_db), config=config), False
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
@@ -99,16 +112,29 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: 
 def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str) -> TableChange:
     """Make `schema.table` of the new file hold the rows of `build.schema.table`, re-writing what differs."""
     name, source, part = f"{schema}.{table}", f"build.{schema}.{table}", PARTITIONS.get(table, "0")
+    try:
+        con.execute(f"select {part} from {source} limit 0")
+    except duckdb.BinderException:
+        part = "0"  # PARTITIONS no longer fits the mart's columns: one partition (slower, never wrong)
+    columns = _columns(con, "build", schema, table)
+    if _columns(con, database, schema, table) != columns:  # new, or its columns changed
+        con.execute(f"create or replace table {name} as select * from {source}")
+        partitions = con.execute(f"select count(distinct ({part})) from {name}").fetchone()[0]
+        return TableChange(partitions, partitions, "copied")
     # per partition: the sum of the rows' hashes (_publish_row is the whole row as a struct; a sum, not a xor, so
-    # that two equal rows do not cancel out), and the row count (an empty side has none)
+    # that two equal rows do not cancel out), and the row count (an empty side has none). DuckDB hashes a NULL
+    # list like an empty one, so nested columns are hashed once more as text (9x slower: only those columns).
+    nested = "".join(
+        f', "{column}"::varchar'
+        for column, data_type in columns
+        if data_type.endswith("]") or data_type.startswith(("STRUCT", "MAP", "UNION"))
+    )
     fingerprint = (
-        "select {part} as part, count(*) as n, sum(hash(_publish_row)) as h from {table} as _publish_row group by 1"
+        f"select {{part}} as part, count(*) as n, sum(hash(_publish_row{nested})) as h "
+        "from {table} as _publish_row group by 1"
     )
     con.execute(f"create or replace temp table build_partitions as {fingerprint.format(part=part, table=source)}")
     partitions = con.execute("select count(*) from build_partitions").fetchone()[0]
-    if _columns(con, database, schema, table) != _columns(con, "build", schema, table):  # new, or columns changed
-        con.execute(f"create or replace table {name} as select * from {source}")
-        return TableChange(partitions, partitions, "copied")
     con.execute(
         f"""
         create or replace temp table changed_partitions as
@@ -132,6 +158,80 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
     return TableChange(partitions, in_build, "partitions")
 
 
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    build_db: Path,
+    staging_dir: Path,
+    parquet_dir: Path,
+    publish_id: str,
+    as_of: dt.date,
+    source: str,
+    serving_db: Path,
+    all_parquet: bool,
+) -> tuple[dict[str, int], dict[str, TableChange], dict[str, float]]:
+    """Bring the marts of `build_db` into the new file behind `con`, log the publish, write the Parquet files."""
+    started = time.perf_counter()
+    row_counts: dict[str, int] = {}
+    changes: dict[str, TableChange] = {}
+    timings: dict[str, float] = {}
+    database = con.execute("select current_database()").fetchone()[0]
+    con.execute(f"attach {_sql_string(build_db)} as build (read_only)")
+    # the as-of day the marts were built for is the one the ingest recorded (files: the last day loaded)
+    as_of = con.execute("select max(as_of_date) from build.raw.run_context").fetchone()[0] or as_of
+
+    def tables_of(db: str) -> list[tuple[str, str]]:
+        return con.execute(
+            """
+            select schema_name, table_name from duckdb_tables()
+            where database_name = ? and schema_name in ?
+            order by all
+            """,
+            [db, list(PUBLISHED_SCHEMAS)],
+        ).fetchall()
+
+    tables = tables_of("build")
+    for schema, table in tables_of(database):
+        if (schema, table) not in tables:
+            con.execute(f"drop table {schema}.{table}")
+            changes[f"{schema}.{table}"] = TableChange(0, 0, "dropped")
+    for schema, table in tables:
+        con.execute(f"create schema if not exists {schema}")
+        changes[f"{schema}.{table}"] = _sync_table(con, schema, table, database)
+        row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+    con.execute("detach build")
+    timings["tables_s"] = time.perf_counter() - started
+
+    con.execute("create schema if not exists meta")
+    con.execute(
+        """
+        create table if not exists meta.publish_log (
+            publish_id varchar, as_of_date date, published_at timestamp, source varchar,
+            table_name varchar, row_count bigint
+        )
+        """
+    )
+    if serving_db.exists() and not con.execute("select count(*) from meta.publish_log").fetchone()[0]:
+        try:  # the file was started empty: carry the history of earlier publishes forward
+            con.execute(f"attach {_sql_string(serving_db)} as previous (read_only)")
+            con.execute("insert into meta.publish_log select * from previous.meta.publish_log")
+            con.execute("detach previous")
+        except duckdb.Error:
+            pass  # an older or damaged file without a readable log: the history starts here
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.executemany(
+        "insert into meta.publish_log values (?, ?, ?, ?, ?, ?)",
+        [[publish_id, as_of, now, source, name, count] for name, count in row_counts.items()],
+    )
+    parquet_started = time.perf_counter()
+    for name in row_counts:
+        file = f"{name.split('.', 1)[1]}.parquet"
+        if all_parquet or changes[name].how != "unchanged" or not (parquet_dir / file).exists():
+            con.execute(f"copy {name} to {_sql_string(staging_dir / 'parquet' / file)} (format parquet)")
+    con.execute("checkpoint")
+    timings["parquet_s"] = time.perf_counter() - parquet_started
+    return row_counts, changes, timings
+
+
 def publish(
     build_db: Path,
     serving_db: Path,
@@ -142,87 +242,45 @@ def publish(
 ) -> PublishResult:
     serving_dir = serving_db.parent
     staging_dir = serving_dir / ".staging"
+    parquet_dir = serving_dir / "parquet"
+    # a staging folder left behind means a publish was killed, maybe between the database and the Parquet swaps:
+    # this one writes every Parquet file again
+    interrupted = staging_dir.exists()
     shutil.rmtree(staging_dir, ignore_errors=True)  # leftovers of a killed publish: never half-used
     (staging_dir / "parquet").mkdir(parents=True)
     new_db = staging_dir / serving_db.name
-    parquet_dir = serving_dir / "parquet"
-    timings: dict[str, float] = {}
     started = time.perf_counter()
 
-    row_counts: dict[str, int] = {}
-    changes: dict[str, TableChange] = {}
-    con = _start_from_previous(serving_db, new_db, config or {})
+    con, from_copy = _open_new_file(serving_db, new_db, config or {})
+    copied_s = time.perf_counter() - started
+    args = (build_db, staging_dir, parquet_dir, publish_id, as_of, source, serving_db)
     try:
-        database = con.execute("select current_database()").fetchone()[0]
-        timings["copy_previous_s"] = time.perf_counter() - started
-        con.execute(f"attach {_sql_string(build_db)} as build (read_only)")
-        # the as-of day the marts were built for is the one the ingest recorded (files: the last day loaded)
-        as_of = con.execute("select max(as_of_date) from build.raw.run_context").fetchone()[0] or as_of
-
-        def tables_of(db: str) -> list[tuple[str, str]]:
-            return con.execute(
-                """
-                select schema_name, table_name from duckdb_tables()
-                where database_name = ? and schema_name in ?
-                order by all
-                """,
-                [db, list(PUBLISHED_SCHEMAS)],
-            ).fetchall()
-
-        tables = tables_of("build")
-        for schema, table in tables_of(database):
-            if (schema, table) not in tables:
-                con.execute(f"drop table {schema}.{table}")
-                changes[f"{schema}.{table}"] = TableChange(0, 0, "dropped")
-        for schema, table in tables:
-            con.execute(f"create schema if not exists {schema}")
-            changes[f"{schema}.{table}"] = _sync_table(con, schema, table, database)
-            row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
-        con.execute("detach build")
-        timings["tables_s"] = time.perf_counter() - started - timings["copy_previous_s"]
-
-        con.execute("create schema if not exists meta")
-        con.execute(
-            """
-            create table if not exists meta.publish_log (
-                publish_id varchar, as_of_date date, published_at timestamp, source varchar,
-                table_name varchar, row_count bigint
-            )
-            """
-        )
-        if serving_db.exists() and not con.execute("select count(*) from meta.publish_log").fetchone()[0]:
-            try:  # the file was started empty: carry the history of earlier publishes forward
-                con.execute(f"attach {_sql_string(serving_db)} as previous (read_only)")
-                con.execute("insert into meta.publish_log select * from previous.meta.publish_log")
-                con.execute("detach previous")
-            except duckdb.Error:
-                pass  # an older file without a log: the history starts here
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        con.executemany(
-            "insert into meta.publish_log values (?, ?, ?, ?, ?, ?)",
-            [[publish_id, as_of, now, source, name, count] for name, count in row_counts.items()],
-        )
-        parquet_started = time.perf_counter()
-        for name in row_counts:
-            file = f"{name.split('.', 1)[1]}.parquet"
-            if changes[name].how != "unchanged" or not (parquet_dir / file).exists():
-                con.execute(f"copy {name} to {_sql_string(staging_dir / 'parquet' / file)} (format parquet)")
-        con.execute("checkpoint")
-        timings["parquet_s"] = time.perf_counter() - parquet_started
+        row_counts, changes, timings = _write(con, *args, all_parquet=interrupted or not from_copy)
+    except duckdb.Error:
+        if not from_copy:
+            raise
+        con.close()  # a copy with a damaged block fails here, not when opened: write everything from the build
+        shutil.rmtree(staging_dir)
+        (staging_dir / "parquet").mkdir(parents=True)
+        con = duckdb.connect(str(new_db), config=config or {})
+        row_counts, changes, timings = _write(con, *args, all_parquet=True)
     finally:
         con.close()
+    timings = {"copy_previous_s": copied_s if from_copy else 0.0, **timings}
 
     for file in [new_db, *(staging_dir / "parquet").iterdir()]:
         _fsync(file)
     pause_point("publish")  # crash tests: the staging copy is complete, the serving file not yet replaced
+    Path(f"{serving_db}.wal").unlink(missing_ok=True)  # a stale WAL would not match the new file (never copied)
     os.replace(new_db, serving_db)  # the one atomic step readers can observe
     _fsync(serving_dir)
     parquet_dir.mkdir(exist_ok=True)
     for file in sorted((staging_dir / "parquet").iterdir()):
         os.replace(file, parquet_dir / file.name)
-    for name, change in changes.items():
-        if change.how == "dropped":
-            (parquet_dir / f"{name.split('.', 1)[1]}.parquet").unlink(missing_ok=True)
+    published = {f"{name.split('.', 1)[1]}.parquet" for name in row_counts}
+    for file in parquet_dir.glob("*.parquet"):
+        if file.name not in published:  # a mart no longer built (or one a killed publish left behind)
+            file.unlink()
     _fsync(parquet_dir)
     shutil.rmtree(staging_dir, ignore_errors=True)
     timings["total_s"] = time.perf_counter() - started
