@@ -130,7 +130,8 @@ def render(files: list[Path], only: dict[Path, set[str]] | None = None) -> str:
         lines.append(
             f"- `{meta['command']}` → `{rel}`{used} (started {meta['started_at']}; {m['nproc']} cores, {m['cpu']}, "
             f"{m['memory']} RAM, Python {m['python']}, DuckDB {m['duckdb']}; load average at start "
-            f"{', '.join(f'{x:.1f}' for x in m['load_at_start'])})"
+            f"{', '.join(f'{x:.1f}' for x in m['load_at_start']) or 'not recorded'})"
+            + (f" — completed by hand: {meta['completed_by']}" if meta.get("completed_by") else "")
         )
     lines += [
         "",
