@@ -307,14 +307,8 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
     assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
     assert (parquet / "mart_static.parquet").stat().st_mtime_ns == untouched["mart_static"]
     assert (parquet / "fct_orders.parquet").stat().st_mtime_ns != untouched["fct_orders"]
+    _parquet_matches(serving)  # every mart, the re-written and the untouched ones
     with duckdb.connect(str(serving), read_only=True) as con:
-        for name in ("fct_orders", "mart_new", "mart_reshaped", "mart_static"):
-            difference = con.execute(
-                f"""select count(*) from (
-                    (from marts.{name} except all from '{parquet}/{name}.parquet')
-                    union all (from '{parquet}/{name}.parquet' except all from marts.{name}))"""
-            ).fetchone()[0]
-            assert difference == 0, name
         assert con.execute("select list(distinct publish_id order by publish_id) from meta.publish_log").fetchone()[
             0
         ] == ["run-1", "run-2"]

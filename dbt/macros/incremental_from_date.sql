@@ -281,6 +281,17 @@
         from changed_factory_weeks
         group by factory_id
 
+    ),
+
+    -- factory_first_weeks(), from the scan above instead of a second one of fct_deliveries
+    first_weeks as (
+
+        select
+            factory_id,
+            min(week_start) as first_week_start
+        from deliveries
+        group by factory_id
+
     )
 
     select
@@ -291,7 +302,7 @@
             first_weeks.first_week_start,
             least((select running_week_start from previous_run), first_changed_weeks.week_start)
         ) as from_week_start
-    from ({{ factory_first_weeks() }}) as first_weeks
+    from first_weeks
     left join first_changed_weeks
         on first_weeks.factory_id = first_changed_weeks.factory_id
 {%- endmacro %}
