@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from dagster_project.warehouse.publish import PARTITIONS
+
 
 def test_superset_style_read_only_engine_reads_every_mart(warehouse):
     engine = sa.create_engine(f"duckdb:///{warehouse.serving_db}", connect_args={"read_only": True})
@@ -43,5 +45,8 @@ def test_parquet_copies_match_the_serving_file(warehouse):
         "select table_name, row_count from meta.publish_log "
         "where publish_id = (select max_by(publish_id, published_at) from meta.publish_log)"
     ):
-        path = warehouse.serving_db.parent / "parquet" / f"{name.split('.', 1)[1]}.parquet"
+        mart = name.split(".", 1)[1]
+        path = (
+            warehouse.serving_db.parent / "parquet" / (f"{mart}/*.parquet" if mart in PARTITIONS else f"{mart}.parquet")
+        )
         assert warehouse.scalar(f"select count(*) from read_parquet('{path}')") == count

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -280,7 +281,15 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
     first = publish("run-1")
     assert {c.how for c in first.changes.values()} == {"copied"}
     assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
-    untouched = {name: (parquet / f"{name}.parquet").stat().st_mtime_ns for name in ("mart_static", "fct_orders")}
+    files = ("mart_static.parquet", "fct_orders/2026-04.parquet", "fct_orders/2026-05.parquet")
+    assert sorted(p.name for p in (parquet / "fct_orders").iterdir()) == [
+        "2026-04.parquet",
+        "2026-05.parquet",
+        "2026-06.parquet",
+        "2026-08.parquet",
+        "null.parquet",
+    ]
+    untouched = {file: (parquet / file).stat().st_mtime_ns for file in files}
 
     _make_build(
         build,
@@ -305,8 +314,8 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
     assert changes["mart_gone"].how == "dropped" and not (parquet / "mart_gone.parquet").exists()
     assert {changes[name].how for name in ("mart_new", "mart_reshaped", "mart_kpis", "mart_tags")} == {"copied"}
     assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
-    assert (parquet / "mart_static.parquet").stat().st_mtime_ns == untouched["mart_static"]
-    assert (parquet / "fct_orders.parquet").stat().st_mtime_ns != untouched["fct_orders"]
+    # Parquet: the unchanged mart's file and May's file are not written again, April's is
+    assert [(parquet / file).stat().st_mtime_ns == mtime for file, mtime in untouched.items()] == [True, False, True]
     _parquet_matches(serving)  # every mart, the re-written and the untouched ones
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select list(distinct publish_id order by publish_id) from meta.publish_log").fetchone()[
@@ -314,6 +323,15 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
         ] == ["run-1", "run-2"]
 
     assert {c.how for c in publish("run-3").changes.values()} == {"unchanged"}
+    # files gone missing are written again though nothing changed; the layout before partition folders (one
+    # fct_orders.parquet) and a folder of a mart no longer built are cleared away
+    (parquet / "fct_orders" / "2026-05.parquet").unlink()
+    (parquet / "mart_static.parquet").unlink()
+    (parquet / "fct_orders.parquet").write_bytes(b"old layout")
+    (parquet / "mart_old").mkdir()
+    (parquet / "mart_old" / "2026-01.parquet").write_bytes(b"old mart")
+    assert {c.how for c in publish("run-3b").changes.values()} == {"unchanged"}
+    _parquet_matches(serving)
     serving.write_bytes(b"not a duckdb file")  # damaged: the next publish starts empty, and says so
     fourth = publish("run-4")
     assert {c.how for c in fourth.changes.values()} == {"copied"}
@@ -334,17 +352,24 @@ def _orders_build(path: Path, months: int = 3, rows: int = 300_000) -> None:
 
 
 def _parquet_matches(serving: Path) -> None:
+    """Every mart has its Parquet file (PARTITIONS marts: a folder of files) and nothing else is there; together
+    the files hold exactly the mart's rows (a stale or missing partition file would add or lack rows)."""
+    from dagster_project.warehouse.publish import PARTITIONS
+
     parquet = serving.parent / "parquet"
     with duckdb.connect(str(serving), read_only=True) as con:
         names = [
             r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
         ]
-        assert sorted(p.stem for p in parquet.glob("*.parquet")) == sorted(names)
+        assert sorted(p.name for p in parquet.iterdir()) == sorted(
+            name if name in PARTITIONS else f"{name}.parquet" for name in names
+        )
         for name in names:
+            files = f"{parquet}/{name}/*.parquet" if name in PARTITIONS else f"{parquet}/{name}.parquet"
             difference = con.execute(
                 f"""select count(*) from (
-                    (from marts.{name} except all from '{parquet}/{name}.parquet')
-                    union all (from '{parquet}/{name}.parquet' except all from marts.{name}))"""
+                    (from marts.{name} except all from '{files}')
+                    union all (from '{files}' except all from marts.{name}))"""
             ).fetchone()[0]
             assert difference == 0, name
 
@@ -360,7 +385,14 @@ def test_publish_recovers_from_a_kill_between_the_swaps_a_damaged_block_and_a_st
     publish("run-1")
 
     # killed after the database swap, before the Parquet swap: the database has the new rows, Parquet the old ones
-    _make_build(build, ["update marts.mart_static set x = 2", "drop table marts.mart_gone"])
+    _make_build(
+        build,
+        [
+            "update marts.mart_static set x = 2",
+            "update marts.fct_orders set amount = amount + 1 where order_id = 7",  # one partition file
+            "drop table marts.mart_gone",
+        ],
+    )
     real_replace = publishing.os.replace
 
     def replace_then_die(src, dst):
@@ -372,12 +404,19 @@ def test_publish_recovers_from_a_kill_between_the_swaps_a_damaged_block_and_a_st
     with pytest.raises(KeyboardInterrupt):
         publish("run-2")
     monkeypatch.setattr(publishing.os, "replace", real_replace)
-    assert publish("run-3").changes["marts.mart_static"].how == "unchanged"  # its rows went out with run-2
+    shutil.rmtree(serving.parent / ".staging")  # as a publish killed while clearing it would leave things
+    third = publish("run-3")  # its rows went out with run-2
+    assert {third.changes[name].how for name in ("marts.mart_static", "marts.fct_orders")} == {"unchanged"}
     _parquet_matches(serving)  # ... and its Parquet file now too; mart_gone's file is gone
 
-    # a damaged data block: the copy opens, and fails only when the block is read
+    # a damaged data block of fct_orders: the copy opens, and fails only when the block is read
+    with duckdb.connect(str(serving), read_only=True) as con:
+        block, size = con.execute(
+            "select max(block_id), any_value(block_size) from pragma_storage_info('marts.fct_orders'), "
+            "pragma_database_size()"
+        ).fetchone()
     with open(serving, "r+b") as file:
-        file.seek(serving.stat().st_size // 2)
+        file.seek(3 * 4096 + block * size + 1000)  # after the file's three header blocks
         file.write(b"\xff" * 5000)
     with duckdb.connect(str(serving), read_only=True) as con:
         con.execute("select count(*) from meta.publish_log").fetchone()
@@ -394,7 +433,7 @@ def test_publish_recovers_from_a_kill_between_the_swaps_a_damaged_block_and_a_st
     assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
 
 
-def test_publish_writes_the_file_compact_again_and_survives_a_partition_expression_that_no_longer_fits(
+def test_publish_writes_the_file_compact_again_and_survives_partition_expressions_that_change_and_empty_marts(
     tmp_path, monkeypatch
 ):
     from dagster_project.warehouse import publish as publishing
@@ -406,6 +445,8 @@ def test_publish_writes_the_file_compact_again_and_survives_a_partition_expressi
     publish("run-1")
     _make_build(build, ["delete from marts.fct_orders where ordered_date >= '2026-03-01'"])  # two months of four
     assert publish("run-2").changes["marts.fct_orders"].how == "partitions"
+    assert sorted(p.stem for p in (serving.parent / "parquet" / "fct_orders").iterdir()) == ["2026-01", "2026-02"]
+    _parquet_matches(serving)
     with duckdb.connect(str(serving), read_only=True) as con:
         free, used = con.execute("select free_blocks, used_blocks from pragma_database_size()").fetchone()
     assert free * 2 > used  # the deleted partitions left free blocks
@@ -414,8 +455,24 @@ def test_publish_writes_the_file_compact_again_and_survives_a_partition_expressi
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select free_blocks from pragma_database_size()").fetchone()[0] * 2 <= used
 
+    # the same rows, partitioned another way: the DuckDB table stays, its Parquet files are all written again
+    monkeypatch.setattr(publishing, "PARTITIONS", {"fct_orders": "strftime(ordered_date + 15, '%Y-%m')"})
+    assert publish("run-3b").changes["marts.fct_orders"].how == "unchanged"
+    _parquet_matches(serving)
+
     monkeypatch.setattr(publishing, "PARTITIONS", {"fct_orders": "month(a_renamed_column)"})
     _orders_build(build, months=3)
     assert publish("run-4").changes["marts.fct_orders"] == publishing.TableChange(1, 1, "copied")
     assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
+    _parquet_matches(serving)
+
+    # a large mart with no rows: one file without rows keeps its folder readable; it goes when rows come back
+    monkeypatch.setattr(publishing, "PARTITIONS", {"fct_orders": "strftime(ordered_date, '%Y-%m')"})
+    _make_build(build, ["delete from marts.fct_orders"])
+    publish("run-5")
+    assert [p.name for p in (serving.parent / "parquet" / "fct_orders").iterdir()] == ["empty.parquet"]
+    _parquet_matches(serving)
+    _orders_build(build, months=1)
+    publish("run-6")
+    assert [p.name for p in (serving.parent / "parquet" / "fct_orders").iterdir()] == ["2026-01.parquet"]
     _parquet_matches(serving)
