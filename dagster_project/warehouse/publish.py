@@ -60,10 +60,24 @@ class TableChange:
 
 @dataclass(frozen=True)
 class _Synced:
+    name: str  # schema.table
     change: TableChange
     part: str  # the partition expression used (PARTITIONS', or "0" when it no longer fits)
-    files: frozenset[str]  # the names of the Parquet files of the mart's partitions
+    files: frozenset[str]  # the names of the Parquet files of the mart's partitions (which holds which: _parts_table)
     changed_files: frozenset[str]  # of them, those whose rows changed
+
+    @property
+    def mart(self) -> str:
+        return self.name.split(".", 1)[1]
+
+    @property
+    def partitioned(self) -> bool:  # a folder of Parquet files, one per partition
+        return self.mart in PARTITIONS
+
+
+def _parts_table(name: str) -> str:
+    """The temp table of mart `name`'s partitions (column part) and their Parquet file names (column file)."""
+    return f'"_publish_parts.{name}"'
 
 
 @dataclass(frozen=True)
@@ -117,9 +131,14 @@ def _file_name(part: str) -> str:
     return f"coalesce(nullif(regexp_replace(({part})::varchar, '[^0-9A-Za-z_-]', '_', 'g'), ''), 'null')"
 
 
-def _partitions(con: duckdb.DuckDBPyConnection, query: str) -> tuple[int, frozenset[str]]:
-    """How many partitions `query` (one row per partition, in column `part`) has, and the names of their files."""
-    count, files = con.execute(f"select count(*), coalesce(list({_file_name('part')}), []) from ({query})").fetchone()
+def _partitions(con: duckdb.DuckDBPyConnection, query: str, keep_as: str | None = None) -> tuple[int, frozenset[str]]:
+    """How many partitions `query` (one row per partition, in column `part`) has, and the names of their files;
+    `keep_as` names a temp table to keep each partition with its file name in (see _parts_table)."""
+    query = f"select part, {_file_name('part')} as file from ({query})"
+    if keep_as:
+        con.execute(f"create or replace temp table {keep_as} as {query}")
+        query = f"from {keep_as}"
+    count, files = con.execute(f"select count(*), coalesce(list(file), []) from ({query})").fetchone()
     return count, frozenset(files)
 
 
@@ -137,6 +156,7 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: 
 def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str) -> _Synced:
     """Make `schema.table` of the new file hold the rows of `build.schema.table`, re-writing what differs."""
     name, source, part = f"{schema}.{table}", f"build.{schema}.{table}", PARTITIONS.get(table, "0")
+    parts_table = _parts_table(name)
     try:
         con.execute(f"select {part} from {source} limit 0")
     except duckdb.BinderException:
@@ -145,8 +165,8 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
 
     def copied() -> _Synced:
         con.execute(f"create or replace table {name} as select * from {source}")
-        partitions, files = _partitions(con, f"select distinct {part} as part from {name}")
-        return _Synced(TableChange(partitions, partitions, "copied"), part, files, files)
+        partitions, files = _partitions(con, f"select distinct {part} as part from {name}", keep_as=parts_table)
+        return _Synced(name, TableChange(partitions, partitions, "copied"), part, files, files)
 
     if _columns(con, database, schema, table) != columns:  # new, or its columns changed
         return copied()
@@ -163,7 +183,7 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
         "from {table} as _publish_row group by 1"
     )
     con.execute(f"create or replace temp table build_partitions as {fingerprint.format(part=part, table=source)}")
-    partitions, files = _partitions(con, "from build_partitions")
+    partitions, files = _partitions(con, "select part from build_partitions", keep_as=parts_table)
     con.execute(
         f"""
         create or replace temp table changed_partitions as
@@ -177,32 +197,32 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
         "select count(*), count(*) filter (where in_build) from changed_partitions"
     ).fetchone()
     if changed == 0:
-        return _Synced(TableChange(partitions, 0, "unchanged"), part, files, frozenset())
+        return _Synced(name, TableChange(partitions, 0, "unchanged"), part, files, frozenset())
     if in_build == partitions:  # every partition changed: one copy beats delete + insert
         return copied()
     match = f"exists (select 1 from changed_partitions as c where c.part is not distinct from ({part}))"
     con.execute(f"delete from {name} where {match}")
     con.execute(f"insert into {name} select * from {source} where {match}")
     # a partition gone from the build changes a file only if another partition shares it
-    changed_files = files & _partitions(con, "from changed_partitions")[1]
-    return _Synced(TableChange(partitions, in_build, "partitions"), part, files, changed_files)
+    changed_files = files & _partitions(con, "select part from changed_partitions")[1]
+    return _Synced(name, TableChange(partitions, in_build, "partitions"), part, files, changed_files)
 
 
 def _write_parquet(
-    con: duckdb.DuckDBPyConnection, name: str, synced: _Synced, staging_dir: Path, parquet_dir: Path, everything: bool
+    con: duckdb.DuckDBPyConnection, synced: _Synced, staging_dir: Path, parquet_dir: Path, everything: bool
 ) -> None:
-    """Write the Parquet file of mart `name` (schema.table) into staging_dir/parquet if it changed, or for a
-    PARTITIONS mart the files of its partitions that changed (or are missing) into a folder there."""
-    mart = name.split(".", 1)[1]
-    if mart not in PARTITIONS:
+    """Write the Parquet file of a mart into staging_dir/parquet if it changed, or for a PARTITIONS mart the files
+    of its partitions that changed (or are missing) into a folder there."""
+    name, mart, unchanged = synced.name, synced.mart, synced.change.how == "unchanged"
+    if not synced.partitioned:
         file = f"{mart}.parquet"
-        if everything or synced.change.how != "unchanged" or not (parquet_dir / file).exists():
+        if everything or not unchanged or not (parquet_dir / file).exists():
             con.execute(f"copy {name} to {_sql_string(staging_dir / 'parquet' / file)} (format parquet)")
         return
     on_disk = {file.stem for file in (parquet_dir / mart).glob("*.parquet")}
     folder = staging_dir / "parquet" / mart
     if not synced.files:  # no rows: one file without rows keeps the folder readable, with the mart's columns
-        if everything or synced.change.how != "unchanged" or EMPTY_FILE not in on_disk:
+        if everything or not unchanged or EMPTY_FILE not in on_disk:
             folder.mkdir()
             con.execute(
                 f"copy (from {name} limit 0) to {_sql_string(folder / f'{EMPTY_FILE}.parquet')} (format parquet)"
@@ -211,13 +231,18 @@ def _write_parquet(
     files = synced.files if everything else synced.changed_files | (synced.files - on_disk)
     if not files:
         return
-    file = _file_name(synced.part)
+    # one COPY writes every file, as folders _publish_file=<name>/data_0.parquet (the column itself left out). Rows
+    # find their file by joining on the partition's value, so the file name's text is worked out once per partition,
+    # not per row: a daily run's Parquet at TPC-H SF1 took 1.0 s instead of 2.1 s (measured, BENCHMARKS.md)
     con.execute("create or replace temp table parquet_files as select unnest(?::varchar[]) as file", [sorted(files)])
-    # one COPY writes every file, as folders _publish_file=<name>/data_0.parquet (the column itself left out)
     con.execute(
         f"""
-        copy (select *, {file} as _publish_file from {name} where {file} in (select file from parquet_files))
-        to {_sql_string(folder)} (format parquet, partition_by (_publish_file))
+        copy (
+            select t.* exclude (_publish_part), p.file as _publish_file
+            from (select *, {synced.part} as _publish_part from {name}) as t
+            join {_parts_table(name)} as p on t._publish_part is not distinct from p.part
+            where p.file in (select file from parquet_files)
+        ) to {_sql_string(folder)} (format parquet, partition_by (_publish_file))
         """
     )
     for written in folder.iterdir():
@@ -236,9 +261,9 @@ def _write(
     source: str,
     serving_db: Path,
     all_parquet: bool,
-) -> tuple[dict[str, int], dict[str, TableChange], dict[str, float], dict[str, frozenset[str]]]:
+) -> tuple[dict[str, int], dict[str, TableChange], dict[str, float], list[_Synced]]:
     """Bring the marts of `build_db` into the new file behind `con`, log the publish, write the Parquet files
-    into staging_dir/parquet; also return the Parquet files of each PARTITIONS mart."""
+    into staging_dir/parquet; also return what was done to each mart (for the Parquet swap)."""
     started = time.perf_counter()
     row_counts: dict[str, int] = {}
     changes: dict[str, TableChange] = {}
@@ -295,7 +320,7 @@ def _write(
     )
     parquet_started = time.perf_counter()
     # how each folder's files were named: files named another way (PARTITIONS changed) are all written again
-    layouts = {name: _file_name(s.part) for name, s in synced.items() if name.split(".", 1)[1] in PARTITIONS}
+    layouts = {name: _file_name(s.part) for name, s in synced.items() if s.partitioned}
     con.execute("create table if not exists meta.parquet_layout (table_name varchar, file_name_sql varchar)")
     before = dict(con.execute("from meta.parquet_layout").fetchall())
     con.execute("delete from meta.parquet_layout")
@@ -303,20 +328,19 @@ def _write(
     # a partitioned COPY buffers this many rows per partition before writing (default 512k): at 64k it took 1.3x
     # the time and 0.7x the memory of one plain COPY for 20 M rows in 80 months, against 2.4x and 2x (measured)
     con.execute("set partitioned_write_flush_threshold = 65536")
-    for name in row_counts:
-        changed_layout = name in layouts and before.get(name) != layouts[name]
-        _write_parquet(con, name, synced[name], staging_dir, parquet_dir, all_parquet or changed_layout)
+    for name, s in synced.items():
+        changed_layout = s.partitioned and before.get(name) != layouts[name]
+        _write_parquet(con, s, staging_dir, parquet_dir, all_parquet or changed_layout)
     con.execute("checkpoint")
     timings["parquet_s"] = time.perf_counter() - parquet_started
-    folders = {
-        name.split(".", 1)[1]: s.files or frozenset({EMPTY_FILE}) for name, s in synced.items() if name in layouts
-    }
-    return row_counts, changes, timings, folders
+    return row_counts, changes, timings, list(synced.values())
 
 
-def _swap_parquet(staged: Path, parquet_dir: Path, marts: set[str], folders: dict[str, frozenset[str]]) -> None:
+def _swap_parquet(staged: Path, parquet_dir: Path, synced: list[_Synced]) -> None:
     """Move the staged Parquet files in, one `os.replace` each (a reader sees a file's old or new version), then
     remove the files no mart or partition has any more (no longer built, or left behind by a killed publish)."""
+    marts = {s.mart for s in synced}
+    folders = {s.mart: s.files or frozenset({EMPTY_FILE}) for s in synced if s.partitioned}
     parquet_dir.mkdir(exist_ok=True)
     for mart in sorted(folders):
         (parquet_dir / mart).mkdir(exist_ok=True)
@@ -363,7 +387,7 @@ def publish(
     copied_s = time.perf_counter() - started
     args = (build_db, staging_dir, parquet_dir, publish_id, as_of, source, serving_db)
     try:
-        row_counts, changes, timings, folders = _write(con, *args, all_parquet=interrupted or not from_copy)
+        row_counts, changes, timings, synced = _write(con, *args, all_parquet=interrupted or not from_copy)
     except duckdb.Error:
         if not from_copy:
             raise
@@ -371,7 +395,7 @@ def publish(
         shutil.rmtree(staging_dir)
         (staging_dir / "parquet").mkdir(parents=True)
         con = duckdb.connect(str(new_db), config=config or {})
-        row_counts, changes, timings, folders = _write(con, *args, all_parquet=True)
+        row_counts, changes, timings, synced = _write(con, *args, all_parquet=True)
     finally:
         con.close()
     timings = {"copy_previous_s": copied_s if from_copy else 0.0, **timings}
@@ -382,7 +406,7 @@ def publish(
     Path(f"{serving_db}.wal").unlink(missing_ok=True)  # a stale WAL would not match the new file (never copied)
     os.replace(new_db, serving_db)  # the one atomic step readers can observe
     _fsync(serving_dir)
-    _swap_parquet(staging_dir / "parquet", parquet_dir, {name.split(".", 1)[1] for name in row_counts}, folders)
+    _swap_parquet(staging_dir / "parquet", parquet_dir, synced)
     shutil.rmtree(staging_dir, ignore_errors=True)
     marker.unlink()
     timings["total_s"] = time.perf_counter() - started
