@@ -476,3 +476,26 @@ def test_publish_writes_the_file_compact_again_and_survives_partition_expression
     publish("run-6")
     assert [p.name for p in (serving.parent / "parquet" / "fct_orders").iterdir()] == ["2026-01.parquet"]
     _parquet_matches(serving)
+
+    # partitions whose names come out alike share a file: January ('2026_02') and February ('2026 02' -> 2026_02);
+    # a change in January writes the shared file again with both months' rows
+    collide = "case when month(ordered_date) % 2 = 0 then strftime(ordered_date, '%Y %m') "
+    collide += "else strftime(ordered_date + interval 1 month, '%Y_%m') end"
+    monkeypatch.setattr(publishing, "PARTITIONS", {"fct_orders": collide})
+    monkeypatch.setattr(publishing, "COMPACT_FREE_BYTES", 2**40)  # a copy of the serving file, not started empty
+    _orders_build(build, months=4)
+    publish("run-7")
+    _make_build(build, ["update marts.fct_orders set amount = amount + 1 where ordered_date < '2026-02-01'"])
+    assert publish("run-8").changes["marts.fct_orders"] == publishing.TableChange(4, 1, "partitions")
+    assert sorted(p.name for p in (serving.parent / "parquet" / "fct_orders").iterdir()) == [
+        "2026_02.parquet",
+        "2026_04.parquet",
+    ]
+    _parquet_matches(serving)
+
+    # a mart column named like the publish's own: a one-line error naming it, the serving file untouched
+    before = serving.read_bytes()
+    _make_build(build, ["alter table marts.mart_static add column _publish_part integer"])
+    with pytest.raises(ValueError, match=r"^marts.mart_static: column _publish_part: names starting with _publish_"):
+        publish("run-9")
+    assert serving.read_bytes() == before

@@ -39,7 +39,8 @@ PUBLISHED_SCHEMAS = ("marts",)
 # The partition of each large mart: a publish re-writes a mart's changed partitions only, in the serving file and
 # in its Parquet folder, where the partition's text names the file. Any expression of the mart's columns works (a
 # wrong choice costs time, never rows; partitions whose names come out alike share a file); a mart not named here
-# is one partition and one Parquet file.
+# is one partition and one Parquet file. Column names starting with _publish_ are the publish's own (a mart with one
+# stops the publish with an error naming it).
 PARTITIONS = {
     "fct_orders": "strftime(ordered_date, '%Y-%m')",
     "fct_deliveries": "strftime(delivered_date, '%Y-%m')",
@@ -62,7 +63,7 @@ class TableChange:
 class _Synced:
     name: str  # schema.table
     change: TableChange
-    part: str  # the partition expression used (PARTITIONS', or "0" when it no longer fits)
+    part: str  # the partition expression used (PARTITIONS', or "0": not in PARTITIONS, or no longer fits)
     files: frozenset[str]  # the names of the Parquet files of the mart's partitions (which holds which: _parts_table)
     changed_files: frozenset[str]  # of them, those whose rows changed
 
@@ -156,12 +157,15 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: 
 def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str) -> _Synced:
     """Make `schema.table` of the new file hold the rows of `build.schema.table`, re-writing what differs."""
     name, source, part = f"{schema}.{table}", f"build.{schema}.{table}", PARTITIONS.get(table, "0")
-    parts_table = _parts_table(name)
+    parts_table = _parts_table(name) if table in PARTITIONS else None
     try:
         con.execute(f"select {part} from {source} limit 0")
     except duckdb.BinderException:
         part = "0"  # PARTITIONS no longer fits the mart's columns: one partition (slower, never wrong)
     columns = _columns(con, "build", schema, table)
+    for column, _ in columns:
+        if column.lower().startswith("_publish_"):
+            raise ValueError(f"{name}: column {column}: names starting with _publish_ are the publish's own, rename it")
 
     def copied() -> _Synced:
         con.execute(f"create or replace table {name} as select * from {source}")
@@ -233,7 +237,8 @@ def _write_parquet(
         return
     # one COPY writes every file, as folders _publish_file=<name>/data_0.parquet (the column itself left out). Rows
     # find their file by joining on the partition's value, so the file name's text is worked out once per partition,
-    # not per row: a daily run's Parquet at TPC-H SF1 took 1.0 s instead of 2.1 s (measured, BENCHMARKS.md)
+    # not per row: a daily-like publish's Parquet at TPC-H SF1 took 1.0 s instead of 2.1 s (BENCHMARKS.md, seventh
+    # session)
     con.execute("create or replace temp table parquet_files as select unnest(?::varchar[]) as file", [sorted(files)])
     con.execute(
         f"""
