@@ -468,8 +468,8 @@ def test_publish_writes_the_file_compact_again_and_survives_partition_expression
 
     # a large mart with no rows: one file without rows keeps its folder readable; it goes when rows come back
     monkeypatch.setattr(publishing, "PARTITIONS", {"fct_orders": "strftime(ordered_date, '%Y-%m')"})
-    _make_build(build, ["delete from marts.fct_orders"])
-    publish("run-5")
+    _make_build(build, ["delete from marts.fct_orders", "create table marts.mart_empty as select 1 as e where false"])
+    assert publish("run-5").changes["marts.mart_empty"] == publishing.TableChange(0, 0, "copied")  # no partitions
     assert [p.name for p in (serving.parent / "parquet" / "fct_orders").iterdir()] == ["empty.parquet"]
     _parquet_matches(serving)
     _orders_build(build, months=1)
@@ -490,6 +490,25 @@ def test_publish_writes_the_file_compact_again_and_survives_partition_expression
     assert sorted(p.name for p in (serving.parent / "parquet" / "fct_orders").iterdir()) == [
         "2026_02.parquet",
         "2026_04.parquet",
+    ]
+    _parquet_matches(serving)
+
+    # the expression names its columns in quotes and another case, and by the mart's name; one of them is called
+    # like a column of the publish's own temp tables (part). Rows are grouped by the columns named (ordered_date,
+    # part), the expression is worked out per group: a change in January re-writes January alone
+    monkeypatch.setattr(
+        publishing, "PARTITIONS", {"fct_orders": """strftime("Ordered_Date", '%Y-%m') || fct_orders.part"""}
+    )
+    _orders_build(build, months=3)
+    _make_build(build, ["alter table marts.fct_orders add column part varchar default '-x'"])
+    assert publish("run-8b").changes["marts.fct_orders"].how == "copied"  # its columns changed
+    _make_build(build, ["update marts.fct_orders set amount = amount + 1 where ordered_date < '2026-01-05'"])
+    assert publish("run-8c").changes["marts.fct_orders"] == publishing.TableChange(3, 1, "partitions")
+    assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
+    assert sorted(p.stem for p in (serving.parent / "parquet" / "fct_orders").iterdir()) == [
+        "2026-01-x",
+        "2026-02-x",
+        "2026-03-x",
     ]
     _parquet_matches(serving)
 
