@@ -272,6 +272,7 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
             "create table marts.mart_static as select 1 as x",
             "create table marts.mart_kpis as select 1 as k",
             "create table marts.mart_tags as select 1 as id, []::varchar[] as tags",
+            'create table marts.mart_odd as select 1 as id, [1] as "a ""quoted"" list"',  # hashed as text too
             "create table marts.mart_gone as select 1 as y",
             "create table marts.mart_reshaped as select 1 as z",
         ],
@@ -494,11 +495,12 @@ def test_publish_writes_the_file_compact_again_and_survives_partition_expression
     _parquet_matches(serving)
 
     # the expression names its columns in quotes and another case, and by the mart's name; one of them is called
-    # like a column of the publish's own temp tables (part). Rows are grouped by the columns named (ordered_date,
-    # part), the expression is worked out per group: a change in January re-writes January alone
-    monkeypatch.setattr(
-        publishing, "PARTITIONS", {"fct_orders": """strftime("Ordered_Date", '%Y-%m') || fct_orders.part"""}
-    )
+    # like a column of the publish's own temp tables (part); a string literal holds a double quote. Rows are
+    # grouped by the columns named (ordered_date, part) and the expression is worked out per group, seeing those
+    # columns alone (the row as JSON has two keys): a change in January re-writes January alone
+    expression = """'"' || strftime("Ordered_Date", '%Y-%m') || fct_orders.part || '-'"""
+    expression += """ || json_array_length(json_keys(to_json(fct_orders))) || '"'"""
+    monkeypatch.setattr(publishing, "PARTITIONS", {"fct_orders": expression})
     _orders_build(build, months=3)
     _make_build(build, ["alter table marts.fct_orders add column part varchar default '-x'"])
     assert publish("run-8b").changes["marts.fct_orders"].how == "copied"  # its columns changed
@@ -506,9 +508,9 @@ def test_publish_writes_the_file_compact_again_and_survives_partition_expression
     assert publish("run-8c").changes["marts.fct_orders"] == publishing.TableChange(3, 1, "partitions")
     assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
     assert sorted(p.stem for p in (serving.parent / "parquet" / "fct_orders").iterdir()) == [
-        "2026-01-x",
-        "2026-02-x",
-        "2026-03-x",
+        "_2026-01-x-2_",
+        "_2026-02-x-2_",
+        "_2026-03-x-2_",
     ]
     _parquet_matches(serving)
 

@@ -65,7 +65,7 @@ class TableChange:
 class _Synced:
     name: str  # schema.table
     change: TableChange
-    part: str  # the partition expression used (PARTITIONS', or "0": not in PARTITIONS, or no longer fits)
+    part: str  # the partition expression used (PARTITIONS', or "0": not in PARTITIONS, or names no column it has)
     base: tuple[str, ...]  # the mart's columns `part` names, quoted: rows are grouped by them (groups: _parts_table)
     files: frozenset[str]  # the names of the Parquet files of the mart's partitions (which holds which: _parts_table)
     changed_files: frozenset[str]  # of them, those whose rows changed
@@ -81,7 +81,8 @@ class _Synced:
 
 def _parts_table(name: str) -> str:
     """The temp table of mart `name`'s groups: the columns its partition expression names (see _Synced.base), the
-    partition (_publish_part) and the name of its Parquet file (_publish_file), one row per group."""
+    partition (_publish_part) and the name of its Parquet file (_publish_file), one row per group (one row for a
+    mart not in PARTITIONS)."""
     return f'"_publish_parts.{name}"'
 
 
@@ -148,12 +149,16 @@ def _keep_parts(con: duckdb.DuckDBPyConnection, keep_as: str, groups: str) -> tu
     return count, frozenset(files)
 
 
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 def _base_columns(part: str, columns: list[tuple[str, str]]) -> tuple[str, ...]:
-    """The mart's columns that partition expression `part` names (quoted identifiers or bare words; a word inside a
-    string literal that happens to be a column name only makes the groups finer)."""
-    words = re.findall(r'"((?:[^"]|"")+)"|(\w+)', part)
+    """The mart's columns that partition expression `part` names, quoted (as "quoted identifiers" or bare words, in
+    any case; string literals are skipped)."""
+    words = re.findall(r"'(?:[^']|'')*'|\"((?:[^\"]|\"\")+)\"|(\w+)", part)
     named = {(quoted.replace('""', '"') or bare).lower() for quoted, bare in words}
-    return tuple('"' + column.replace('"', '""') + '"' for column, _ in columns if column.lower() in named)
+    return tuple(_quote(column) for column, _ in columns if column.lower() in named)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
@@ -179,29 +184,42 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
     for column, _ in columns:
         if column.lower().startswith("_publish_"):
             raise ValueError(f"{name}: column {column}: names starting with _publish_ are the publish's own, rename it")
-    base = _base_columns(part, columns)
-    alias = '"' + table.replace('"', '""') + '"'  # so that the expression may name its columns as fct_orders.x
-    try:  # the expression must be worked out from the columns it names alone
-        con.execute(f"select {part} from (select {', '.join(base) or '0'} from {source}) as {alias} limit 0")
+    base, alias = _base_columns(part, columns), _quote(table)  # the alias: the expression may say fct_orders.x
+    try:  # the expression is worked out from the columns it names alone (see groups)
+        if base:
+            con.execute(f"select {part} from (select {', '.join(base)} from {source}) as {alias} limit 0")
     except duckdb.BinderException:
-        part, base = "0", ()  # PARTITIONS no longer fits the mart's columns: one partition (slower, never wrong)
+        base = ()
+    if not base:  # not in PARTITIONS, or names none of the mart's columns (it no longer fits): one partition
+        part = "0"
     nested = "".join(
-        f', "{column}"::varchar'
+        f", {_quote(column)}::varchar"
         for column, data_type in columns
         if data_type.endswith("]") or data_type.startswith(("STRUCT", "MAP", "UNION"))
     )
     parts_table = _parts_table(name)
-    columns_sql, group_by = ", ".join(base), f"group by {', '.join(base)}" if base else ""
+    columns_sql = ", ".join(base)
 
     def groups(relation: str, fingerprint: bool = True) -> str:
         """SQL: `relation`'s rows grouped by the base columns, with each group's partition and, with `fingerprint`,
         row count and sum of the rows' hashes (_publish_row is the whole row as a struct; a sum, not a xor, so that
         two equal rows do not cancel out). DuckDB hashes a NULL list like an empty one, so nested columns are
         hashed once more as text (9x slower: only those columns). The partition's text is worked out per group,
-        not per row: that took a third of the compare (BENCHMARKS.md, eighth session)."""
+        not per row: hashing TPC-H SF1's four large marts took 0.58 s instead of 0.80 s (BENCHMARKS.md, eighth
+        session)."""
         figures = "count(*) as _publish_n" + (f", sum(hash(_publish_row{nested})) as _publish_h" if fingerprint else "")
-        grouped = f"select {columns_sql}{', ' if base else ''}{figures} from {relation} as _publish_row {group_by}"
-        return f"select *, {part} as _publish_part from ({grouped} having count(*) > 0) as {alias}"
+        if not base:  # one group, none for an empty mart
+            return f"select {figures}, 0 as _publish_part from {relation} as _publish_row having count(*) > 0"
+        # the expression sees the group's columns alone, as in the check above (not the group's figures)
+        return f"""
+            with _publish_groups as materialized (
+                select {columns_sql}, {figures} from {relation} as _publish_row group by {columns_sql}
+            )
+            select g.*, p._publish_part
+            from _publish_groups as g
+            join (select *, {part} as _publish_part from (select {columns_sql} from _publish_groups) as {alias}) as p
+                on {_on("g", "p", base)}
+            """
 
     def copied() -> _Synced:
         con.execute(f"create or replace table {name} as select * from {source}")
@@ -229,7 +247,8 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
         return _Synced(name, TableChange(partitions, 0, "unchanged"), part, base, files, frozenset())
     if in_build == partitions:  # every partition changed: one copy beats delete + insert
         return copied()
-    # rows are picked by a join on their group's columns, not by working out each row's partition (3x faster)
+    # rows are picked by a join on their group's columns, not by working out each row's partition: inserting the
+    # changed months of fct_deliveries at TPC-H SF1 took 0.4 s instead of 0.9 s (BENCHMARKS.md, eighth session)
     of_changed = (
         "(select {columns} from {groups} as g semi join changed_partitions as c "
         "on g._publish_part is not distinct from c.part) as c"
@@ -270,8 +289,8 @@ def _write_parquet(
         return
     # one COPY writes every file, as folders _publish_file=<name>/data_0.parquet (the column itself left out). Rows
     # find their file by joining on their group's columns, so the file name's text is worked out once per group,
-    # not per row: a daily-like publish's Parquet at TPC-H SF1 took 1.0 s instead of 2.1 s (BENCHMARKS.md, seventh
-    # session)
+    # not per row (twice per row: 2.1 s; a join on the partition's text: 1.0 s; on the group's columns: 0.5 s, for
+    # a daily-like publish's Parquet at TPC-H SF1, BENCHMARKS.md, seventh and eighth sessions)
     con.execute("create or replace temp table parquet_files as select unnest(?::varchar[]) as file", [sorted(files)])
     columns = ", ".join((*synced.base, "_publish_file"))
     con.execute(
