@@ -25,6 +25,7 @@ from typing import Any
 from dagster_project.settings import REPO_ROOT, SettingsError, load_settings
 from dagster_project.sources.contract import RAW_TABLES, RawTable
 from dagster_project.warehouse.rules import FUTURE_SLACK_DAYS, NON_NEGATIVE, POSITIVE_PRICES, POSITIVE_QUANTITIES
+from dagster_project.warehouse.rules import quote_identifier as _q
 
 VOLUME_BASELINE_DAYS = 28  # a day's volume is compared with the mean of this many previous days of the load
 VOLUME_MIN_BASELINE_ROWS = 20  # below this daily mean the comparison is noise and is skipped (ratio null)
@@ -52,10 +53,6 @@ class Gate:
     query: str  # runs on the build database (named parameters: $load_id); its result is what the suite sees
     description: str
     parameters: tuple[str, ...] = field(default=())  # suite parameters the check passes at run time
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def raw_schema_signature(table: RawTable) -> str:

@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.quality.faults import pause_point
+from dagster_project.warehouse.rules import quote_identifier
 
 PUBLISHED_SCHEMAS = ("marts",)
 
@@ -149,16 +150,12 @@ def _keep_parts(con: duckdb.DuckDBPyConnection, keep_as: str, groups: str) -> tu
     return count, frozenset(files)
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _base_columns(part: str, columns: list[tuple[str, str]]) -> tuple[str, ...]:
     """The mart's columns that partition expression `part` names, quoted (as "quoted identifiers" or bare words, in
     any case; string literals are skipped)."""
     words = re.findall(r"'(?:[^']|'')*'|\"((?:[^\"]|\"\")+)\"|(\w+)", part)
     named = {(quoted.replace('""', '"') or bare).lower() for quoted, bare in words}
-    return tuple(_quote(column) for column, _ in columns if column.lower() in named)
+    return tuple(quote_identifier(column) for column, _ in columns if column.lower() in named)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
@@ -170,6 +167,13 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: 
         """,
         [database, schema, table],
     ).fetchall()
+
+
+def _labelled(relation: str, part: str, base: tuple[str, ...], alias: str) -> str:
+    """SQL: the base columns of `relation`'s rows with their partition (_publish_part). The expression sees those
+    columns alone, under the mart's name (it may say fct_orders.x): the check that it fits and the grouping both use
+    this query, so they see the same columns."""
+    return f"select *, {part} as _publish_part from (select {', '.join(base)} from {relation}) as {alias}"
 
 
 def _on(left: str, right: str, base: tuple[str, ...]) -> str:
@@ -184,16 +188,16 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
     for column, _ in columns:
         if column.lower().startswith("_publish_"):
             raise ValueError(f"{name}: column {column}: names starting with _publish_ are the publish's own, rename it")
-    base, alias = _base_columns(part, columns), _quote(table)  # the alias: the expression may say fct_orders.x
-    try:  # the expression is worked out from the columns it names alone (see groups)
+    base, alias = _base_columns(part, columns), quote_identifier(table)
+    try:  # the expression is worked out from the columns it names alone
         if base:
-            con.execute(f"select {part} from (select {', '.join(base)} from {source}) as {alias} limit 0")
+            con.execute(f"{_labelled(source, part, base, alias)} limit 0")
     except duckdb.BinderException:
         base = ()
     if not base:  # not in PARTITIONS, or names none of the mart's columns (it no longer fits): one partition
         part = "0"
     nested = "".join(
-        f", {_quote(column)}::varchar"
+        f", {quote_identifier(column)}::varchar"
         for column, data_type in columns
         if data_type.endswith("]") or data_type.startswith(("STRUCT", "MAP", "UNION"))
     )
@@ -210,20 +214,20 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
         figures = "count(*) as _publish_n" + (f", sum(hash(_publish_row{nested})) as _publish_h" if fingerprint else "")
         if not base:  # one group, none for an empty mart
             return f"select {figures}, 0 as _publish_part from {relation} as _publish_row having count(*) > 0"
-        # the expression sees the group's columns alone, as in the check above (not the group's figures)
+        # the expression sees the group's columns alone, as in the check above, not the group's figures
         return f"""
             with _publish_groups as materialized (
                 select {columns_sql}, {figures} from {relation} as _publish_row group by {columns_sql}
             )
             select g.*, p._publish_part
             from _publish_groups as g
-            join (select *, {part} as _publish_part from (select {columns_sql} from _publish_groups) as {alias}) as p
-                on {_on("g", "p", base)}
+            join ({_labelled("_publish_groups", part, base, alias)}) as p on {_on("g", "p", base)}
             """
 
-    def copied() -> _Synced:
+    def copied(kept: tuple[int, frozenset[str]] | None = None) -> _Synced:
+        """Copy the mart whole; `kept`: the build's groups are in parts_table already (partitions, files)."""
         con.execute(f"create or replace table {name} as select * from {source}")
-        partitions, files = _keep_parts(con, parts_table, groups(name, fingerprint=False))
+        partitions, files = kept or _keep_parts(con, parts_table, groups(name, fingerprint=False))
         return _Synced(name, TableChange(partitions, partitions, "copied"), part, base, files, files)
 
     if _columns(con, database, schema, table) != columns:  # new, or its columns changed
@@ -246,7 +250,7 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
     if changed == 0:
         return _Synced(name, TableChange(partitions, 0, "unchanged"), part, base, files, frozenset())
     if in_build == partitions:  # every partition changed: one copy beats delete + insert
-        return copied()
+        return copied((partitions, files))
     # rows are picked by a join on their group's columns, not by working out each row's partition: inserting the
     # changed months of fct_deliveries at TPC-H SF1 took 0.4 s instead of 0.9 s (BENCHMARKS.md, eighth session)
     of_changed = (

@@ -22,6 +22,7 @@ from dagster_project.quality.faults import pause_point
 from dagster_project.sources.contract import RAW_TABLES, TABLE_NAMES, RawTable
 from dagster_project.warehouse import rules
 from dagster_project.warehouse.rules import REFERENCES
+from dagster_project.warehouse.rules import quote_identifier as _q
 
 META_COLUMNS = (
     ("_partition_date", "DATE"),
@@ -81,10 +82,6 @@ def load_order(tables: Iterable[str]) -> list[str]:
     """`tables` in the order they must be loaded (dimensions before the facts that reference them)."""
     wanted = set(tables)
     return [name for name in LOAD_ORDER if name in wanted]
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

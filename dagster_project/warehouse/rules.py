@@ -75,8 +75,12 @@ class Rule:
     condition: str  # SQL over the check query's columns: landed(c), typed(c), IS_REPEAT, ...
 
 
-def _q(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """SQL: `name` as a quoted identifier (the one helper; raw.py, gates.py and publish.py call it too)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+_q = quote_identifier  # short, for the rules' SQL below
 
 
 def landed(column: str) -> str:
