@@ -32,8 +32,22 @@ def _reload(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table, day: dt.d
 
 
 def _staging(build_db) -> dict[str, list[tuple]]:
+    """Every staging table's rows but processed_at (when a build wrote the row: a full rebuild writes all anew)."""
     with duckdb.connect(str(build_db), read_only=True) as con:
-        return {t: con.execute(f"select * from staging.{t} order by all").fetchall() for t in STAGING}
+        return {
+            t: con.execute(f"select * exclude (processed_at) from staging.{t} order by all").fetchall() for t in STAGING
+        }
+
+
+def _load_world(build_db, end: dt.date = END) -> dict[str, pa.Table]:
+    """A small simulator world from START to `end`, loaded into raw of a new build file with the real loader."""
+    world = simulator.generate(simulator.SimulatorConfig(seed=7, scale=0.05, start_date=START), START, end)
+    with duckdb.connect(str(build_db)) as con:
+        raw.ensure_schema(con)
+        load_id = raw.new_load_id()
+        for name in raw.load_order(world):
+            raw.load_table(con, RAW_TABLES[name], world[name], START, end, load_id, "simulator")
+    return world
 
 
 def _order(build_db, order_id: str) -> tuple | None:
@@ -45,12 +59,7 @@ def _order(build_db, order_id: str) -> tuple | None:
 
 def test_incremental_staging_equals_a_full_rebuild(tmp_path):
     build_db = tmp_path / "warehouse.duckdb"
-    world = simulator.generate(simulator.SimulatorConfig(seed=7, scale=0.05, start_date=START), START, END)
-    with duckdb.connect(str(build_db)) as con:
-        raw.ensure_schema(con)
-        load_id = raw.new_load_id()
-        for name in raw.load_order(world):
-            raw.load_table(con, RAW_TABLES[name], world[name], START, END, load_id, "simulator")
+    world = _load_world(build_db)
     run_dbt(build_db, tmp_path, "run", "--select", "staging")  # full: the tables are created
     before = _staging(build_db)
 
@@ -91,3 +100,71 @@ def test_incremental_staging_equals_a_full_rebuild(tmp_path):
     assert {t: len(rows) for t, rows in incremental.items()} == {t: len(rows) for t, rows in rebuilt.items()}
     differing = [t for t in STAGING if incremental[t] != rebuilt[t]]
     assert not differing, f"incremental staging differs from a full rebuild: {differing}"
+
+
+CAUTIOUS = ("--indirect-selection", "cautious")  # the staging models' own tests, not those reaching into marts
+
+
+def _marks(build_db) -> dict[str, object]:
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        return dict(con.execute("from meta.tested_through").fetchall())
+
+
+def _tamper(build_db, sql: str) -> None:
+    with duckdb.connect(str(build_db)) as con:
+        con.execute(sql)
+
+
+def test_staging_tests_look_at_the_rows_written_since_they_last_passed(tmp_path):
+    """dbt/macros/tested_through.sql: the key tests of an incremental model test the rows written since its tests
+    last passed (each key counted over the whole table), a failure keeps failing, and no mark means every row."""
+    build_db = tmp_path / "warehouse.duckdb"
+    _load_world(build_db, dt.date(2026, 4, 30))
+    run_dbt(build_db, tmp_path, "build", "--select", "staging", *CAUTIOUS)
+    marks = _marks(build_db)
+    assert set(marks) == {f"staging.{t}" for t in STAGING}
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        assert (
+            con.execute("select max(processed_at) from staging.stg_shop__orders").fetchone()[0]
+            == marks["staging.stg_shop__orders"]
+        )
+    orders = "staging.stg_shop__orders"
+    unique_test = "incremental_unique_stg_shop__orders_order_id"
+
+    # a copy of a kept row stamped before the mark is outside what the next test looks at; its tests pass
+    _tamper(build_db, f"insert into {orders} (from {orders} order by order_id limit 1)")
+    run_dbt(build_db, tmp_path, "test", "--select", "stg_shop__orders", *CAUTIOUS)
+    after_pass = _marks(build_db)
+    assert after_pass[orders] > marks[orders]
+    assert {k: v for k, v in after_pass.items() if k != orders} == {k: v for k, v in marks.items() if k != orders}
+
+    # a newer copy of another kept key: only it is in scope, but its key is counted over the whole table
+    _tamper(
+        build_db,
+        f"insert into {orders} (select * replace (current_timestamp::timestamp as processed_at) from {orders}"
+        " order by order_id desc limit 1)",
+    )
+    for _ in range(2):  # the mark does not move on a failure: the next run fails again
+        out = run_dbt(build_db, tmp_path, "test", "--select", "stg_shop__orders", *CAUTIOUS, succeeds=False)
+        assert f"FAIL 1 {unique_test}" in out, out[-2000:]
+        assert _marks(build_db)[orders] == after_pass[orders]
+
+    # one of the model's scoped tests passing alone does not move the mark: the others did not look
+    _tamper(build_db, f"delete from {orders} where processed_at > '{after_pass[orders]}'")
+    run_dbt(build_db, tmp_path, "test", "--select", unique_test)
+    assert _marks(build_db)[orders] == after_pass[orders]
+
+    # a NULL key written after the mark fails incremental_not_null
+    _tamper(
+        build_db,
+        f"insert into {orders} (select * replace (null as order_id, current_timestamp::timestamp as processed_at)"
+        f" from {orders} limit 1)",
+    )
+    out = run_dbt(build_db, tmp_path, "test", "--select", "stg_shop__orders", *CAUTIOUS, succeeds=False)
+    assert "FAIL 1 incremental_not_null_stg_shop__orders_order_id" in out, out[-2000:]
+    _tamper(build_db, f"delete from {orders} where order_id is null")
+
+    # no mark: every row is tested, and the first copy is found
+    _tamper(build_db, "delete from meta.tested_through")
+    out = run_dbt(build_db, tmp_path, "test", "--select", "stg_shop__orders", *CAUTIOUS, succeeds=False)
+    assert f"FAIL 1 {unique_test}" in out, out[-2000:]

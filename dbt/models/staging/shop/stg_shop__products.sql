@@ -19,7 +19,8 @@ deduplicated as (
         _partition_date as partition_date,
         _load_id as load_id,
         _loaded_at as loaded_at,
-        _source as source_ref
+        _source as source_ref,
+        {{ run_started_at_utc() }} as processed_at
     from source
     {{ staging_latest_copy() }}
 
