@@ -11,9 +11,17 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.defs.quality.checks import gx_checks, quarantine_tolerance, raw_gates, row_accounting
+from dagster_project.defs.quality.checks import (
+    gx_checks,
+    mart_gate_marks,
+    quarantine_tolerance,
+    raw_gates,
+    row_accounting,
+    run_mart_gate,
+)
 from dagster_project.quality import gx_runner
 from dagster_project.quality.gates import MART_GATES, dbt_vars
+from dagster_project.settings import Settings
 from dagster_project.sources import simulator
 from dagster_project.sources.contract import RAW_TABLES, TABLE_NAMES
 from dagster_project.warehouse import raw
@@ -154,7 +162,7 @@ def mart_gates_db(warehouse, tmp_path_factory):
     path = tmp_path_factory.mktemp("mart-gates") / "build.duckdb"
     shutil.copy(warehouse.build_db, path)
     with duckdb.connect(str(path), read_only=True) as con:
-        results = [gx_runner.run_checkpoint(gate.name, con.execute(gate.query).df()) for gate in MART_GATES]
+        results = [gx_runner.run_checkpoint(gate.name, gate.frame(con)) for gate in MART_GATES]
     assert [r.message() for r in results if not r.success] == []
     return path
 
@@ -170,8 +178,46 @@ def test_mart_gate_fails_a_broken_mart_value_naming_gate_and_expectation(
     shutil.copy(mart_gates_db, tampered)
     with duckdb.connect(str(tampered)) as con:
         assert con.execute(tampering).fetchone()[0] >= 1  # rows changed: the statement did break something
-        result = gx_runner.run_checkpoint(gate.name, con.execute(gate.query).df())
+        result = gx_runner.run_checkpoint(gate.name, gate.frame(con))
     assert not result.success
     assert result.message().startswith(f"gate {gate_name} failed: ")
     assert expected in result.message()
     assert docs_builds == [gate_name]  # the Data Docs are rebuilt to show the failure
+
+
+def test_stamped_mart_gates_profile_the_groups_written_since_they_last_passed(mart_gates_db, tmp_path, monkeypatch):
+    """fct_deliveries' gate (per delivery month) profiles the months holding a row written after its mark; a pass
+    moves the mark, a failure leaves it; no mark = every month. The build that made the fixture recorded the mark
+    through the Dagster check."""
+    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: None)
+    gate = next(gate for gate in MART_GATES if gate.name == "marts_fct_deliveries")
+    assert gate.stamped
+    settings = Settings(data_dir=tmp_path / "data")
+    settings.build_db.parent.mkdir(parents=True)
+    shutil.copy(mart_gates_db, settings.build_db)
+
+    def marks() -> tuple:
+        with duckdb.connect(str(settings.build_db), read_only=True) as con:
+            return mart_gate_marks(con, gate)
+
+    def tamper(sql: str) -> None:
+        with duckdb.connect(str(settings.build_db)) as con:
+            con.execute(sql)
+
+    mark, newest = marks()
+    assert mark == newest is not None  # recorded by the build's check
+    passed, _, metadata = run_mart_gate(settings, gate)
+    assert passed and metadata["rows_validated"] == 0 and metadata["profiled"] == f"groups written after {mark}"
+
+    one = "delivery_id = (select min(delivery_id) from marts.fct_deliveries where is_inspected)"
+    tamper(f"update marts.fct_deliveries set pass_rate = 1.5 where {one}")  # written before the mark: not looked at
+    assert run_mart_gate(settings, gate)[0]
+    tamper(f"update marts.fct_deliveries set processed_at = '{mark}'::timestamp + interval 1 second where {one}")
+    for _ in range(2):  # its month alone is profiled; the mark stays, so the next run fails too
+        passed, message, metadata = run_mart_gate(settings, gate)
+        assert not passed and "max_pass_rate: 1 failing, e.g. [1.5]" in message
+        assert metadata["rows_validated"] == 1 and marks()[0] == mark
+
+    tamper("delete from meta.tested_through")
+    passed, _, metadata = run_mart_gate(settings, gate)
+    assert not passed and metadata["profiled"] == "every group" and metadata["rows_validated"] > 1

@@ -53,6 +53,18 @@ class Gate:
     query: str  # runs on the build database (named parameters: $load_id); its result is what the suite sees
     description: str
     parameters: tuple[str, ...] = field(default=())  # suite parameters the check passes at run time
+    # an incremental mart's gate: the query sees $tested_through, the mart's newest processed_at when this gate last
+    # passed (NULL: never), and profiles only the groups holding a row written after it. Only for groups no deletion
+    # can break: a scorecard period is written and deleted whole; a delivery gone from a month leaves its checks
+    # true. defs/quality/checks.py keeps the mark in meta.tested_through (as the dbt tests do,
+    # dbt/macros/tested_through.sql) and moves it only on a pass.
+    stamped: bool = False
+
+    def frame(self, con: Any, params: dict | None = None, tested_through: dt.datetime | None = None) -> Any:
+        """What the suite sees, as a pandas frame: `con` is a DuckDB connection to the build database; a stamped
+        gate profiles the groups written after `tested_through` (None: every group)."""
+        stamp = {"tested_through": tested_through} if self.stamped else {}
+        return con.execute(self.query, {**(params or {}), **stamp}).df()
 
 
 def raw_schema_signature(table: RawTable) -> str:
@@ -423,7 +435,13 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
         Gate(
             name="marts_fct_deliveries",
             asset_key=("marts", "fct_deliveries"),
+            stamped=True,
             query="""
+                with changed_months as (
+                    select distinct cast(date_trunc('month', delivered_date) as date) as delivered_month
+                    from marts.fct_deliveries
+                    where coalesce(processed_at > $tested_through, true)
+                )
                 select
                     cast(date_trunc('month', delivered_date) as date) as delivered_month,
                     count(*) as deliveries,
@@ -445,6 +463,9 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                             or (pass_rate is null) is distinct from (inspected_units = 0)
                     ) as inspection_mismatches
                 from marts.fct_deliveries
+                semi join changed_months
+                    on cast(date_trunc('month', delivered_date) as date)
+                    is not distinct from changed_months.delivered_month
                 group by all
                 order by all
             """,
@@ -454,8 +475,21 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
         Gate(
             name="marts_mart_factory_scorecard",
             asset_key=("marts", "mart_factory_scorecard"),
+            stamped=True,
             query=f"""
-                with periods as (
+                with changed_periods as (
+                    select distinct period_grain, period_start
+                    from marts.mart_factory_scorecard
+                    where coalesce(processed_at > $tested_through, true)
+                ),
+                scorecard as (
+                    select *
+                    from marts.mart_factory_scorecard as rows
+                    semi join changed_periods
+                        on rows.period_grain is not distinct from changed_periods.period_grain
+                        and rows.period_start is not distinct from changed_periods.period_start
+                ),
+                periods as (
                     select
                         period_grain,
                         period_start,
@@ -464,7 +498,7 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                         min(rank) as min_rank,
                         max(rank) - count(distinct rank) as rank_gaps,
                         count(*) - count(distinct rank) as duplicate_ranks
-                    from marts.mart_factory_scorecard
+                    from scorecard
                     group by period_grain, period_start
                 )
                 select
@@ -500,7 +534,7 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                     any_value(periods.min_rank) as min_rank,
                     any_value(periods.rank_gaps) as rank_gaps,
                     any_value(periods.duplicate_ranks) as duplicate_ranks
-                from marts.mart_factory_scorecard as scorecard
+                from scorecard
                 left join periods
                     on scorecard.period_grain = periods.period_grain
                     and scorecard.period_start = periods.period_start

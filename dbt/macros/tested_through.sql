@@ -8,11 +8,13 @@
     - on-run-end (record_tested_through) moves the mark of a model to this invocation's start when every one of
       the model's scoped tests ran in it and passed. A failure does not move it: the next run tests those rows
       again, so a failing test keeps failing until the data are fixed.
-    - No mark (a new build file, or `delete from meta.tested_through`) = every row is tested. -#}
+    - No mark (a new build file, or `delete from meta.tested_through`) = every row is tested.
+    The GX gates of fct_deliveries and mart_factory_scorecard keep their marks in the same table (scope gx_<gate>;
+    defs/quality/checks.py). -#}
 
 {% macro create_tested_through() -%}
     create schema if not exists meta;
-    create table if not exists meta.tested_through (model_name varchar, tested_through timestamp)
+    create table if not exists meta.tested_through (scope varchar, tested_through timestamp)
 {%- endmacro %}
 
 {#- The SQL timestamp literal of `model`'s mark, or none (test every row). -#}
@@ -22,7 +24,7 @@
     {%- if marks is none -%}{{ return(none) }}{%- endif -%}
     {%- set found = run_query(
         "select strftime(max(tested_through), '%Y-%m-%d %H:%M:%S.%f') from meta.tested_through"
-        ~ " where model_name = '" ~ model.schema ~ "." ~ model.identifier ~ "'"
+        ~ " where scope = '" ~ model.schema ~ "." ~ model.identifier ~ "'"
     ) -%}
     {%- set mark = found.columns[0].values()[0] -%}
     {{ return(none if mark is none else "cast('" ~ mark ~ "' as timestamp)") }}
@@ -49,9 +51,9 @@
             {%- endif -%}
         {%- endfor -%}
         {%- if tested -%}
-    delete from meta.tested_through where model_name in ({{ tested | join(', ') }});
+    delete from meta.tested_through where scope in ({{ tested | join(', ') }});
     insert into meta.tested_through
-    select model_name, {{ run_started_at_utc() }} from (values ({{ tested | join('), (') }})) as tested (model_name)
+    select scope, {{ run_started_at_utc() }} from (values ({{ tested | join("), (") }})) as tested (scope)
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

@@ -5,6 +5,7 @@ publish. A failed check's metadata 'failure' names the gate, the expectation, th
 CLI summary prints it.
 """
 
+import datetime as dt
 import time
 
 import dagster as dg
@@ -15,7 +16,7 @@ from dagster_project.defs.ingest.assets import RAW_KEY
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.quality import gx_runner
 from dagster_project.quality.gates import MART_GATES, RAW_GATES, Gate, max_event_at
-from dagster_project.settings import load_settings
+from dagster_project.settings import Settings, load_settings
 from dagster_project.sources.contract import TABLE_NAMES
 
 RAW_CHECKS = ("row_accounting", "quarantine_tolerance", "gx_raw")
@@ -104,8 +105,14 @@ def quarantine_tolerance(
     return passed, message, {"rows_quarantined": rows_quarantined, "quarantined_share": round(share, 6)}
 
 
-def _gx(con: duckdb.DuckDBPyConnection, gate: Gate, params: dict, suite_params: dict) -> tuple[bool, str, dict]:
-    frame = con.execute(gate.query, params).df()
+def _gx(
+    con: duckdb.DuckDBPyConnection,
+    gate: Gate,
+    params: dict,
+    suite_params: dict,
+    tested_through: dt.datetime | None = None,
+) -> tuple[bool, str, dict]:
+    frame = gate.frame(con, params, tested_through)
     result = gx_runner.run_checkpoint(gate.name, frame, {k: suite_params[k] for k in gate.parameters})
     return (
         result.success,
@@ -152,6 +159,41 @@ def raw_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
     context.log.info(f"raw gates: {time.perf_counter() - started:.1f}s")
 
 
+def mart_gate_marks(con: duckdb.DuckDBPyConnection, gate: Gate) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A stamped gate's mark in meta.tested_through (None: it never passed) and its mart's newest processed_at."""
+    mark = None
+    if con.execute(
+        "select 1 from duckdb_tables() where schema_name = 'meta' and table_name = 'tested_through'"
+    ).fetchone():
+        scope = f"gx_{gate.name}"
+        mark = con.execute("select max(tested_through) from meta.tested_through where scope = ?", [scope]).fetchone()[0]
+    newest = con.execute(f"select max(processed_at) from {'.'.join(gate.asset_key)}").fetchone()[0]
+    return mark, newest
+
+
+def _record_mark(settings: Settings, gate: Gate, newest: dt.datetime) -> None:
+    """The gate passed over every row up to `newest`: the next run profiles the groups written after it."""
+    with duckdb.connect(str(settings.build_db), config=settings.duckdb_config) as con:
+        con.execute("create table if not exists meta.tested_through (scope varchar, tested_through timestamp)")
+        con.execute("delete from meta.tested_through where scope = $scope", {"scope": f"gx_{gate.name}"})
+        con.execute(
+            "insert into meta.tested_through values ($scope, $newest)", {"scope": f"gx_{gate.name}", "newest": newest}
+        )
+
+
+def run_mart_gate(settings: Settings, gate: Gate) -> tuple[bool, str, dict]:
+    """One mart gate on the build database. A stamped gate profiles the groups written since it last passed and,
+    when it passes, moves its mark to the mart's newest processed_at; a failure leaves the mark, so it fails again."""
+    with duckdb.connect(str(settings.build_db), read_only=True, config=settings.duckdb_config) as con:
+        mark, newest = mart_gate_marks(con, gate) if gate.stamped else (None, None)
+        passed, message, metadata = _gx(con, gate, {}, {}, mark)
+    if passed and newest is not None and newest != mark:
+        _record_mark(settings, gate, newest)
+    if gate.stamped:
+        metadata["profiled"] = f"groups written after {mark}" if mark else "every group"
+    return passed, message, metadata
+
+
 def _mart_check(gate: Gate) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(list(gate.asset_key)),
@@ -160,9 +202,7 @@ def _mart_check(gate: Gate) -> dg.AssetChecksDefinition:
         description=gate.description + f" (suite expectations/gx/expectations/{gate.name}.json)",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        settings = warehouse.settings()
-        with duckdb.connect(str(settings.build_db), read_only=True, config=settings.duckdb_config) as con:
-            passed, message, metadata = _gx(con, gate, {}, {})
+        passed, message, metadata = run_mart_gate(warehouse.settings(), gate)
         if not passed:
             context.log.error(message)
         return dg.AssetCheckResult(passed=passed, metadata={**metadata, "failure": message})
