@@ -43,8 +43,11 @@ def main() -> int:
     ]
     merged = dg.Definitions.merge(defs, dg.Definitions(jobs=jobs))
     report: dict = {"checks": {"dbt": len(dbt_keys), "gx": len(gx_keys)}}
-    with duckdb.connect(str(settings.build_db)) as con:
-        con.execute("delete from meta.tested_through")
+    with duckdb.connect(str(settings.build_db), config=settings.duckdb_config) as con:
+        if con.execute(
+            "select 1 from duckdb_tables() where schema_name = 'meta' and table_name = 'tested_through'"
+        ).fetchone():
+            con.execute("delete from meta.tested_through")
     with dg.DagsterInstance.get() as instance:
         for name in ("dbt_tests", "gx_gates"):
             started = time.perf_counter()

@@ -107,7 +107,7 @@ CAUTIOUS = ("--indirect-selection", "cautious")  # the staging models' own tests
 
 def _marks(build_db) -> dict[str, object]:
     with duckdb.connect(str(build_db), read_only=True) as con:
-        return dict(con.execute("from meta.tested_through").fetchall())
+        return dict(con.execute("select scope, tested_through from meta.tested_through").fetchall())
 
 
 def _tamper(build_db, sql: str) -> None:
@@ -164,7 +164,13 @@ def test_staging_tests_look_at_the_rows_written_since_they_last_passed(tmp_path)
     assert "FAIL 1 incremental_not_null_stg_shop__orders_order_id" in out, out[-2000:]
     _tamper(build_db, f"delete from {orders} where order_id is null")
 
-    # no mark: every row is tested, and the first copy is found
-    _tamper(build_db, "delete from meta.tested_through")
+    # `dbt build --empty` runs the tests over no rows: no mark moves
+    before_empty = _marks(build_db)
+    run_dbt(build_db, tmp_path, "build", "--select", "stg_shop__orders", "--empty", *CAUTIOUS)
+    assert _marks(build_db) == before_empty
+
+    # a mark later than a run's start (the clock went back) is dropped: every row is tested, the first copy is found
+    _tamper(build_db, "update meta.tested_through set tested_through = '2100-01-01'")
     out = run_dbt(build_db, tmp_path, "test", "--select", "stg_shop__orders", *CAUTIOUS, succeeds=False)
     assert f"FAIL 1 {unique_test}" in out, out[-2000:]
+    assert _marks(build_db) == {}  # dropped, and the failing tests set none

@@ -3,6 +3,7 @@ the raw gates' verdicts on a real dirty load and the mart gates' verdicts on tam
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -204,8 +205,15 @@ def test_stamped_mart_gates_profile_the_groups_written_since_they_last_passed(ma
         with duckdb.connect(str(settings.build_db)) as con:
             con.execute(sql)
 
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:  # the build recorded every mark
+        recorded = dict(con.execute("select scope, tested_through from meta.tested_through").fetchall())
+        for stamped in (g for g in MART_GATES if g.stamped):
+            assert mart_gate_marks(con, stamped)[0] == recorded[f"gx_{stamped.name}"] is not None
+            # a mark holds for the gate's query and suite as they are: another query has none
+            assert mart_gate_marks(con, dataclasses.replace(stamped, query=stamped.query + "\n"))[0] is None
+    assert {"staging.stg_shop__orders", "marts.fct_deliveries", "marts.mart_factory_scorecard"} <= set(recorded)
     mark, newest = marks()
-    assert mark == newest is not None  # recorded by the build's check
+    assert mark == newest is not None
     passed, _, metadata = run_mart_gate(settings, gate)
     assert passed and metadata["rows_validated"] == 0 and metadata["profiled"] == f"groups written after {mark}"
 

@@ -53,11 +53,10 @@ class Gate:
     query: str  # runs on the build database (named parameters: $load_id); its result is what the suite sees
     description: str
     parameters: tuple[str, ...] = field(default=())  # suite parameters the check passes at run time
-    # an incremental mart's gate: the query sees $tested_through, the mart's newest processed_at when this gate last
-    # passed (NULL: never), and profiles only the groups holding a row written after it. Only for groups no deletion
-    # can break: a scorecard period is written and deleted whole; a delivery gone from a month leaves its checks
-    # true. defs/quality/checks.py keeps the mark in meta.tested_through (as the dbt tests do,
-    # dbt/macros/tested_through.sql) and moves it only on a pass.
+    # an incremental mart's gate: its query (over _written(...)) sees $tested_through, the gate's mark (run_mart_gate
+    # in defs/quality/checks.py), and profiles only the groups holding a row written after it. Only for groups no
+    # deletion can break: a scorecard period is written and deleted whole; a delivery gone from a month leaves that
+    # month's checks true.
     stamped: bool = False
 
     def frame(self, con: Any, params: dict | None = None, tested_through: dt.datetime | None = None) -> Any:
@@ -427,6 +426,19 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
     )
 
 
+def _written(table: str, *groups: str) -> str:
+    """A stamped gate's rows (Gate.stamped): those of `table` in the groups (SQL expressions over its columns) that
+    hold a row written after $tested_through (NULL: every group)."""
+    keys = ", ".join(f"{group} as written_{i}" for i, group in enumerate(groups))
+    on = " and ".join(f"{group} is not distinct from written.written_{i}" for i, group in enumerate(groups))
+    return f"""(
+                    select * from {table}
+                    semi join (
+                        select distinct {keys} from {table} where coalesce(processed_at > $tested_through, true)
+                    ) as written on {on}
+                )"""
+
+
 def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
     window_days = int(v["supply_ranking_window_days"])
     trend_change = float(v["supply_ranking_trend_min_score_change"])
@@ -436,12 +448,7 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
             name="marts_fct_deliveries",
             asset_key=("marts", "fct_deliveries"),
             stamped=True,
-            query="""
-                with changed_months as (
-                    select distinct cast(date_trunc('month', delivered_date) as date) as delivered_month
-                    from marts.fct_deliveries
-                    where coalesce(processed_at > $tested_through, true)
-                )
+            query=f"""
                 select
                     cast(date_trunc('month', delivered_date) as date) as delivered_month,
                     count(*) as deliveries,
@@ -462,10 +469,7 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                         where is_inspected is distinct from (inspected_units > 0)
                             or (pass_rate is null) is distinct from (inspected_units = 0)
                     ) as inspection_mismatches
-                from marts.fct_deliveries
-                semi join changed_months
-                    on cast(date_trunc('month', delivered_date) as date)
-                    is not distinct from changed_months.delivered_month
+                from {_written("marts.fct_deliveries", "cast(date_trunc('month', delivered_date) as date)")}
                 group by all
                 order by all
             """,
@@ -477,18 +481,7 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
             asset_key=("marts", "mart_factory_scorecard"),
             stamped=True,
             query=f"""
-                with changed_periods as (
-                    select distinct period_grain, period_start
-                    from marts.mart_factory_scorecard
-                    where coalesce(processed_at > $tested_through, true)
-                ),
-                scorecard as (
-                    select *
-                    from marts.mart_factory_scorecard as rows
-                    semi join changed_periods
-                        on rows.period_grain is not distinct from changed_periods.period_grain
-                        and rows.period_start is not distinct from changed_periods.period_start
-                ),
+                with scorecard as {_written("marts.mart_factory_scorecard", "period_grain", "period_start")},
                 periods as (
                     select
                         period_grain,
