@@ -73,13 +73,15 @@
         {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
             {%- set key = tested_through_key(node) -%}
             {%- if key.tests and key.tests | reject('in', passed) | list | length == 0 -%}
-                {%- do tested.append("('" ~ key.scope ~ "', '" ~ key.fingerprint ~ "')") -%}
+                {%- do tested.append(key) -%}
             {%- endif -%}
         {%- endfor -%}
         {%- if tested -%}
-    delete from meta.tested_through where scope in (select scope from (values {{ tested | join(', ') }}) as tested (scope, fingerprint));
-    insert into meta.tested_through
-    select scope, fingerprint, {{ run_started_at_utc() }} from (values {{ tested | join(', ') }}) as tested (scope, fingerprint)
+    delete from meta.tested_through where scope in ('{{ tested | map(attribute='scope') | join("', '") }}');
+    insert into meta.tested_through values
+    {%- for key in tested %}
+        ('{{ key.scope }}', '{{ key.fingerprint }}', {{ run_started_at_utc() }}){{ ',' if not loop.last }}
+    {%- endfor %}
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

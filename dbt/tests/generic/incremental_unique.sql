@@ -6,12 +6,7 @@
 {%- set keys = columns or [column_name] %}
 {%- set mark = tested_through(model) %}
 {%- if mark is none %}
-select
-    {{ keys | join(', ') }},
-    count(*) as duplicate_count
-from {{ model }}
-group by {{ keys | join(', ') }}
-having count(*) > 1
+{{ test_unique_combination_of_columns(model, keys) }}
 {%- else %}
 with written as (
     select distinct {{ keys | join(', ') }}
