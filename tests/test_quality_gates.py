@@ -186,18 +186,13 @@ def test_mart_gate_fails_a_broken_mart_value_naming_gate_and_expectation(
     assert docs_builds == [gate_name]  # the Data Docs are rebuilt to show the failure
 
 
-def test_stamped_mart_gates_profile_the_groups_written_since_they_last_passed(mart_gates_db, tmp_path, monkeypatch):
-    """fct_deliveries' gate (per delivery month) profiles the months holding a row written after its mark; a pass
-    moves the mark, a failure leaves it; no mark = every month. The build that made the fixture recorded the mark
-    through the Dagster check."""
-    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: None)
-    gate = next(gate for gate in MART_GATES if gate.name == "marts_fct_deliveries")
-    assert gate.stamped
+def _gate_db(mart_gates_db, tmp_path, gate):
+    """Settings over a private copy of the gates' build, a function giving `gate`'s marks, one tampering with it."""
     settings = Settings(data_dir=tmp_path / "data")
     settings.build_db.parent.mkdir(parents=True)
     shutil.copy(mart_gates_db, settings.build_db)
 
-    def marks() -> tuple:
+    def marks():
         with duckdb.connect(str(settings.build_db), read_only=True) as con:
             return mart_gate_marks(con, gate)
 
@@ -205,14 +200,27 @@ def test_stamped_mart_gates_profile_the_groups_written_since_they_last_passed(ma
         with duckdb.connect(str(settings.build_db)) as con:
             con.execute(sql)
 
+    return settings, marks, tamper
+
+
+def test_stamped_mart_gates_profile_the_groups_written_since_they_last_passed(mart_gates_db, tmp_path, monkeypatch):
+    """fct_deliveries' gate (per delivery month) profiles the months holding a row written after its mark; a pass
+    moves the mark, a failure leaves it; no mark = every month. The build that made the fixture recorded the mark
+    through the Dagster check."""
+    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: None)
+    gate = next(gate for gate in MART_GATES if gate.name == "marts_fct_deliveries")
+    assert gate.stamped
+    settings, marks, tamper = _gate_db(mart_gates_db, tmp_path, gate)
+
     with duckdb.connect(str(settings.build_db), read_only=True) as con:  # the build recorded every mark
         recorded = dict(con.execute("select scope, tested_through from meta.tested_through").fetchall())
         for stamped in (g for g in MART_GATES if g.stamped):
             assert mart_gate_marks(con, stamped)[0] == recorded[f"gx_{stamped.name}"] is not None
             # a mark holds for the gate's query and suite as they are: another query has none
             assert mart_gate_marks(con, dataclasses.replace(stamped, query=stamped.query + "\n"))[0] is None
-    assert {"staging.stg_shop__orders", "marts.fct_deliveries", "marts.mart_factory_scorecard"} <= set(recorded)
-    mark, newest = marks()
+    stamped_models = {"marts.fct_deliveries", "marts.mart_factory_scorecard", "marts.mart_customer_rfm"}
+    assert {"staging.stg_shop__orders", *stamped_models} <= set(recorded)
+    mark, newest, _ = marks()
     assert mark == newest is not None
     passed, _, metadata = run_mart_gate(settings, gate)
     assert passed and metadata["rows_validated"] == 0 and metadata["profiled"] == f"groups written after {mark}"
@@ -229,3 +237,51 @@ def test_stamped_mart_gates_profile_the_groups_written_since_they_last_passed(ma
     tamper("delete from meta.tested_through")
     passed, _, metadata = run_mart_gate(settings, gate)
     assert not passed and metadata["profiled"] == "every group" and metadata["rows_validated"] > 1
+
+
+def test_rfm_gate_profiles_the_current_snapshot_and_those_written_since_it_last_passed(
+    mart_gates_db, tmp_path, monkeypatch
+):
+    """mart_customer_rfm's gate (per snapshot and segment) always profiles the current snapshot, and the older ones
+    holding a row written after its mark; editing the seed it compares with makes it profile every snapshot."""
+    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: None)
+    gate = next(gate for gate in MART_GATES if gate.name == "marts_mart_customer_rfm")
+    assert gate.stamped
+    settings, marks, tamper = _gate_db(mart_gates_db, tmp_path, gate)
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        current, snapshot, every = con.execute(
+            """
+            select
+                count(distinct segment) filter (where is_current),
+                max(snapshot_date) filter (where not is_current),
+                count(distinct (snapshot_date, segment))
+            from marts.mart_customer_rfm
+            """
+        ).fetchone()
+        older = con.execute(
+            "select count(distinct segment) from marts.mart_customer_rfm where snapshot_date = ?", [snapshot]
+        ).fetchone()[0]
+        one = f"snapshot_date = '{snapshot}' and customer_id = (select min(customer_id) from marts.mart_customer_rfm)"
+        segment = con.execute(f"select segment from marts.mart_customer_rfm where {one}").fetchone()[0]
+    mark = marks().mark
+    assert mark is not None and every > current + older
+
+    passed, _, metadata = run_mart_gate(settings, gate)  # nothing written since: the current snapshot alone
+    assert passed and metadata["rows_validated"] == current
+
+    tamper(f"update marts.mart_customer_rfm set segment = 'VIP' where {one}")  # written before the mark
+    assert run_mart_gate(settings, gate)[0]
+    tamper(f"update marts.mart_customer_rfm set processed_at = '{mark}'::timestamp + interval 1 second where {one}")
+    for _ in range(2):  # that snapshot is profiled too; the mark stays, so the next run fails too
+        passed, message, metadata = run_mart_gate(settings, gate)
+        assert not passed and "expect_column_values_to_be_in_set on segment: " in message
+        assert metadata["rows_validated"] == current + older + 1 and marks().mark == mark
+
+    tamper(f"update marts.mart_customer_rfm set segment = '{segment}', processed_at = '{mark}' where {one}")
+    assert run_mart_gate(settings, gate)[0]
+    tamper("update seeds.rfm_segments set r_score_min = r_score_min where segment = 'Champions'")
+    assert marks().mark is not None  # the same seed rows: the same fingerprint
+    tamper("update seeds.rfm_segments set f_score_max = f_score_max - 1 where segment = 'Champions'")
+    assert marks().mark is None  # another seed: every snapshot is profiled, and the old ones now mismatch
+    passed, message, metadata = run_mart_gate(settings, gate)
+    assert not passed and metadata["profiled"] == "every group" and metadata["rows_validated"] == every

@@ -516,3 +516,34 @@ def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_pa
     assert len(incremental) == len(rebuilt)
     assert [row for row in incremental if row not in set(rebuilt)] == []
     assert downstream == NO_DIFFERENCE
+
+
+def test_scorecard_ranks_test_looks_at_the_periods_written_since_it_last_passed(warehouse: Build, tmp_path: Path):
+    """incremental_ranks_without_gaps on the scorecard: a rank gap in a period written before the model's mark is
+    not looked at, one in a period holding a row written after it fails (and keeps failing); no mark = every
+    period."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse.build_db, db)
+    ranks_test = ["test", "--select", "mart_factory_scorecard,test_name:incremental_ranks_without_gaps"]
+    with duckdb.connect(str(db)) as con:
+        mark = con.execute(
+            "select tested_through from meta.tested_through where scope = 'marts.mart_factory_scorecard'"
+        ).fetchone()[0]
+        period = (
+            "period_grain = 'month' and period_start = (select min(period_start) from marts.mart_factory_scorecard)"
+        )
+        con.execute(f"update marts.mart_factory_scorecard set rank = rank + 1 where {period} and rank = 1")
+    assert mark is not None
+    run_dbt(db, tmp_path, *ranks_test)  # the gap sits in a period written before the mark
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "update marts.mart_factory_scorecard set processed_at = ?::timestamp + interval 1 second "
+            f"where {period} and rank = 2",
+            [mark],
+        )
+    for _ in range(2):  # the period holds a row written after the mark; a failure leaves the mark
+        assert "FAIL 1 incremental_ranks_without_gaps" in run_dbt(db, tmp_path, *ranks_test, succeeds=False)
+    with duckdb.connect(str(db)) as con:
+        con.execute("update marts.mart_factory_scorecard set processed_at = ? where processed_at > ?", [mark, mark])
+        con.execute("delete from meta.tested_through")
+    run_dbt(db, tmp_path, *ranks_test, succeeds=False)  # no mark: every period, the old gap too

@@ -58,6 +58,9 @@ class Gate:
     # deletion can break: a scorecard period is written and deleted whole; a delivery gone from a month leaves that
     # month's checks true.
     stamped: bool = False
+    # a stamped gate's other inputs (SQL, e.g. a seed the checks compare with): its result is part of the mark's
+    # fingerprint, so a changed seed makes the gate profile every group again, as a changed query or suite does
+    compared_with: str = ""
 
     def frame(self, con: Any, params: dict | None = None, tested_through: dt.datetime | None = None) -> Any:
         """What the suite sees, as a pandas frame: `con` is a DuckDB connection to the build database; a stamped
@@ -206,15 +209,20 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
         Gate(
             name="marts_mart_customer_rfm",
             asset_key=("marts", "mart_customer_rfm"),
+            # a snapshot is written and deleted whole; the current one is always profiled (a mart without one has
+            # no row here and fails the row count)
+            stamped=True,
+            compared_with="select * from seeds.rfm_segments order by all",
             query=f"""
                 -- keys per snapshot, and the per-segment checks, are aggregated apart and joined after: joining
                 -- the per-snapshot counts back onto every row first made this gate 2-3x slower (sim-50: 5.8 s)
-                with snapshots as (
+                with rfm as {_written("marts.mart_customer_rfm", "snapshot_date", always="is_current")},
+                snapshots as (
                     select
                         snapshot_date,
                         count(*) - count(distinct customer_id) as duplicate_customer_ids,
                         count(*) filter (where customer_id is null) as null_customer_ids
-                    from marts.mart_customer_rfm
+                    from rfm
                     group by snapshot_date
                 ),
                 segments as (
@@ -239,7 +247,7 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                             where rfm.is_current is distinct from (rfm.snapshot_date = {AS_OF})
                                 or rfm.is_month_end is distinct from (rfm.snapshot_date = last_day(rfm.snapshot_date))
                         ) as snapshot_flag_mismatches
-                    from marts.mart_customer_rfm as rfm
+                    from rfm
                     left join seeds.rfm_segments as seed on rfm.segment = seed.segment
                     group by rfm.snapshot_date, rfm.segment
                 )
@@ -256,8 +264,9 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 left join snapshots on segments.snapshot_date = snapshots.snapshot_date
                 order by all
             """,
-            description="Per snapshot and segment: customer keys unique and present, segment from the seed and "
-            "matching its R/F ranges, scores 1-5, rfm_cell = R||F||M, one current snapshot (the as-of day).",
+            description="Per snapshot and segment (the current snapshot and those written since the gate last "
+            "passed): customer keys unique and present, segment from the seed and matching its R/F ranges, scores "
+            "1-5, rfm_cell = R||F||M, one current snapshot (the as-of day).",
         ),
         Gate(
             name="marts_mart_rfm_segments",
@@ -426,15 +435,16 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
     )
 
 
-def _written(table: str, *groups: str) -> str:
+def _written(table: str, *groups: str, always: str = "false") -> str:
     """A stamped gate's rows (Gate.stamped): those of `table` in the groups (SQL expressions over its columns) that
-    hold a row written after $tested_through (NULL: every group)."""
+    hold a row written after $tested_through (NULL: every group), or a row for which `always` is true."""
     keys = ", ".join(f"{group} as written_{i}" for i, group in enumerate(groups))
     on = " and ".join(f"{group} is not distinct from written.written_{i}" for i, group in enumerate(groups))
     return f"""(
                     select * from {table}
                     semi join (
-                        select distinct {keys} from {table} where coalesce(processed_at > $tested_through, true)
+                        select distinct {keys} from {table}
+                        where coalesce(processed_at > $tested_through, true) or {always}
                     ) as written on {on}
                 )"""
 

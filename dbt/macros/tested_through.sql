@@ -2,9 +2,10 @@
     A daily run re-writes a few per cent of the rows of the large tables; testing every row again cost most of the
     daily `dbt build`'s test time (BENCHMARKS.md, "Tests and gates look at what a run wrote").
     - Each incremental model stamps the rows it writes with processed_at = run_started_at_utc().
-    - Its key tests are incremental_unique / incremental_not_null (tests/generic/). They read the model's mark in
+    - Its scoped tests are the generic tests named incremental_* (tests/generic/). They read the model's mark in
       meta.tested_through and test only rows with a later processed_at (a NULL processed_at is tested too);
-      incremental_unique counts each of those keys over the whole table, so a new row that repeats a kept one fails.
+      incremental_unique counts each of those keys over the whole table, so a new row that repeats a kept one fails;
+      incremental_ranks_without_gaps tests the partitions holding such a row (a partition is written whole).
     - on-run-end (record_tested_through) moves the mark of a model to this invocation's start when every one of
       the model's scoped tests ran in it over all its rows in scope (no --empty, no where/limit config) and passed.
       A failure does not move it: the next run tests those rows again, so a failing test keeps failing.
@@ -13,8 +14,8 @@
       clear the marks.
     - No mark (a new build file, or `delete from meta.tested_through`) = every row is tested; so does a clock that
       went back (on-run-start drops marks later than this invocation's start).
-    The GX gates of fct_deliveries and mart_factory_scorecard keep their marks in the same table (scope gx_<gate>,
-    fingerprint of the query and suite; defs/quality/checks.py). -#}
+    The GX gates of fct_deliveries, mart_factory_scorecard and mart_customer_rfm keep their marks in the same table
+    (scope gx_<gate>, fingerprint of the query, suite and seed compared with; defs/quality/checks.py). -#}
 
 {% macro create_tested_through() -%}
     create schema if not exists meta;
@@ -37,7 +38,7 @@
     {%- set tests = [] -%}
     {%- for test in graph.nodes.values() if test.resource_type == 'test' and test.test_metadata -%}
         {%- if test.attached_node == node.unique_id
-            and test.test_metadata.name in ['incremental_unique', 'incremental_not_null'] -%}
+            and test.test_metadata.name.startswith('incremental_') -%}
             {%- do tests.append(test.unique_id) -%}
         {%- endif -%}
     {%- endfor -%}

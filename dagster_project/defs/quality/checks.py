@@ -8,6 +8,7 @@ CLI summary prints it.
 import datetime as dt
 import hashlib
 import time
+from typing import NamedTuple
 
 import dagster as dg
 import duckdb
@@ -160,41 +161,51 @@ def raw_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
     context.log.info(f"raw gates: {time.perf_counter() - started:.1f}s")
 
 
-def _fingerprint(gate: Gate) -> str:
-    """What a stamped gate's mark holds for: its query (this run's vars are in it) and its suite."""
+def _fingerprint(con: duckdb.DuckDBPyConnection, gate: Gate) -> str:
+    """What a stamped gate's mark holds for: its query (this run's vars are in it), its suite and what it is
+    compared with (Gate.compared_with)."""
     suite = gx_runner.GX_ROOT / "gx" / "expectations" / f"{gate.name}.json"
-    return hashlib.md5((gate.query + suite.read_text()).encode()).hexdigest()
+    compared = repr(con.execute(gate.compared_with).fetchall()) if gate.compared_with else ""
+    return hashlib.md5((gate.query + suite.read_text() + compared).encode()).hexdigest()
 
 
-def mart_gate_marks(con: duckdb.DuckDBPyConnection, gate: Gate) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """A stamped gate's mark in meta.tested_through (None: it never passed as it is now) and its mart's newest
-    processed_at. The table and its rules: dbt/macros/tested_through.sql (dbt creates it at the start of a run)."""
-    mark = None
+class GateMark(NamedTuple):
+    mark: dt.datetime | None  # the gate last passed over the rows written up to here (None: never, as it is now)
+    newest: dt.datetime | None  # the mart's newest processed_at: the mark a pass now records
+    fingerprint: str  # what the mark holds for (_fingerprint)
+
+
+def mart_gate_marks(con: duckdb.DuckDBPyConnection, gate: Gate) -> GateMark:
+    """A stamped gate's mark in meta.tested_through and its mart's newest processed_at. The table and its rules:
+    dbt/macros/tested_through.sql (dbt creates it at the start of a run)."""
+    fingerprint, mark = _fingerprint(con, gate), None
     if con.execute(
         "select 1 from duckdb_tables() where schema_name = 'meta' and table_name = 'tested_through'"
     ).fetchone():
         mark = con.execute(
             "select max(tested_through) from meta.tested_through where scope = ? and fingerprint = ?",
-            [f"gx_{gate.name}", _fingerprint(gate)],
+            [f"gx_{gate.name}", fingerprint],
         ).fetchone()[0]
     newest = con.execute(f"select max(processed_at) from {'.'.join(gate.asset_key)}").fetchone()[0]
-    return mark, newest
+    return GateMark(mark, newest, fingerprint)
 
 
 def run_mart_gate(settings: Settings, gate: Gate) -> tuple[bool, str, dict]:
     """One mart gate on the build database. A stamped gate profiles the groups written since it last passed and,
     when it passes, moves its mark to the mart's newest processed_at; a failure leaves the mark, so it fails again."""
     with duckdb.connect(str(settings.build_db), read_only=True, config=settings.duckdb_config) as con:
-        mark, newest = mart_gate_marks(con, gate) if gate.stamped else (None, None)
-        passed, message, metadata = _gx(con, gate, {}, {}, mark)
+        marks = mart_gate_marks(con, gate) if gate.stamped else GateMark(None, None, "")
+        passed, message, metadata = _gx(con, gate, {}, {}, marks.mark)
     if gate.stamped:
-        metadata["profiled"] = f"groups written after {mark}" if mark else "every group"
-    if passed and newest is not None and newest != mark:
+        metadata["profiled"] = f"groups written after {marks.mark}" if marks.mark else "every group"
+    if passed and marks.newest is not None and marks.newest != marks.mark:
         scope = f"gx_{gate.name}"
         try:  # the gate passed either way; an unmoved mark only means the next run profiles more
             with duckdb.connect(str(settings.build_db), config=settings.duckdb_config) as con:
                 con.execute("delete from meta.tested_through where scope = ?", [scope])
-                con.execute("insert into meta.tested_through values (?, ?, ?)", [scope, _fingerprint(gate), newest])
+                con.execute(
+                    "insert into meta.tested_through values (?, ?, ?)", [scope, marks.fingerprint, marks.newest]
+                )
         except duckdb.Error as error:
             metadata["mark_not_moved"] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
     return passed, message, metadata

@@ -1,5 +1,7 @@
 -- One row per customer per snapshot: every month end since the first paid order, plus the as-of day
 -- (is_current). Customers count from their first paid order on; measures are lifetime-to-date.
+-- processed_at: the run that wrote the snapshot; its tests and gate look at the snapshots written since they last
+-- passed (macros/tested_through.sql).
 -- Incremental: re-computes the snapshots on or after incremental_from_date() (lookback or earliest day
 -- loaded), the latest month end and the as-of day; the pre-hook drops the previous run's (non month-end) current rows.
 {{
@@ -190,7 +192,8 @@ select
     scored.f_score,
     scored.m_score,
     cast(scored.r_score as varchar) || cast(scored.f_score as varchar) || cast(scored.m_score as varchar) as rfm_cell,
-    coalesce(segments.segment, 'Unmapped') as segment
+    coalesce(segments.segment, 'Unmapped') as segment,
+    {{ run_started_at_utc() }} as processed_at
 from scored
 left join segments
     on scored.r_score between segments.r_score_min and segments.r_score_max
