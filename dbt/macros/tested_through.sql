@@ -86,3 +86,27 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- A scoped test's relation (tests/generic/incremental_*): the rows of `model` whose `columns` (a key, or the
+    columns of a partition written whole) hold the values of a row written after `mark`; `model` itself when
+    `mark` is none (no mark: every row). NULL matches NULL. -#}
+{% macro written_rows(model, columns, mark) -%}
+    {%- if mark is none -%}
+        {{ return(model) }}
+    {%- endif -%}
+    {%- set rows -%}
+(
+    select kept.* from {{ model }} as kept
+    semi join (
+        select distinct {{ columns | join(', ') }}
+        from {{ model }}
+        where coalesce(processed_at > {{ mark }}, true)
+    ) as written
+        on
+        {%- for column in columns %}
+            kept.{{ column }} is not distinct from written.{{ column }}{{ ' and' if not loop.last }}
+        {%- endfor %}
+)
+    {%- endset -%}
+    {{ return(rows) }}
+{%- endmacro %}

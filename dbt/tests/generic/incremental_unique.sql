@@ -4,26 +4,5 @@
     unique_combination_of_columns (the key columns have not_null tests of their own). -#}
 {% test incremental_unique(model, column_name=none, columns=none) %}
 {%- set keys = columns or [column_name] %}
-{%- set mark = tested_through(model) %}
-{%- if mark is none %}
-{{ test_unique_combination_of_columns(model, keys) }}
-{%- else %}
-with written as (
-    select distinct {{ keys | join(', ') }}
-    from {{ model }}
-    where coalesce(processed_at > {{ mark }}, true)
-)
-
-select
-    {{ keys | join(', ') }},
-    count(*) as duplicate_count
-from {{ model }} as kept
-semi join written
-    on
-    {%- for key in keys %}
-        kept.{{ key }} is not distinct from written.{{ key }}{{ ' and' if not loop.last }}
-    {%- endfor %}
-group by {{ keys | join(', ') }}
-having count(*) > 1
-{%- endif %}
+{{ test_unique_combination_of_columns(written_rows(model, keys, tested_through(model)), keys) }}
 {% endtest %}
