@@ -339,6 +339,67 @@ def test_publish_rewrites_only_changed_partitions_and_the_serving_file_holds_the
     assert all(counts == (0, 0) for counts in _same_rows(build, serving).values())
 
 
+def test_a_mart_with_processed_at_is_compared_by_its_rows_stamps(tmp_path):
+    from dagster_project.warehouse import publish as publishing
+
+    build, serving = tmp_path / "build.duckdb", tmp_path / "serving" / "warehouse.duckdb"
+    serving.parent.mkdir()
+    publish = lambda run: publishing.publish(build, serving, run, dt.date(2026, 6, 30), "test")  # noqa: E731
+    # 120 deliveries over April to July (30, 31, 30, 29 rows), all written by the first run
+    _make_build(
+        build,
+        [
+            """create table marts.fct_deliveries as
+               select i as delivery_id, date '2026-04-01' + i::integer as delivered_date, 1.0 * i as score,
+                   timestamp '2026-07-29 01:00:00' as processed_at
+               from range(120) as t(i)"""
+        ],
+    )
+    publish("run-1")
+    july = serving.parent / "parquet" / "fct_deliveries" / "2026-07.parquet"
+    july_written = july.stat().st_mtime_ns
+
+    later = "timestamp '2026-07-30 01:00:00'"  # the next run's stamp
+    _make_build(
+        build,
+        [
+            f"update marts.fct_deliveries set score = -1, processed_at = {later} where delivery_id = 1",  # April
+            # May: a row gone and another written, so the count stays
+            "delete from marts.fct_deliveries where delivery_id = 31",
+            f"insert into marts.fct_deliveries values (1000, date '2026-05-20', 5.0, {later})",
+            "delete from marts.fct_deliveries where delivery_id = 70",  # June: a row gone
+        ],
+    )
+    change = publish("run-2").changes["marts.fct_deliveries"]
+    assert change == publishing.TableChange(partitions=4, rewritten=3, how="partitions")
+    assert _same_rows(build, serving)["fct_deliveries"] == (0, 0)
+    assert july.stat().st_mtime_ns == july_written
+    _parquet_matches(serving)
+
+    # the stamps are the contract (every dbt run that writes a row stamps it): the publish reads nothing else of
+    # an unchanged partition, so a row changed in place without a new stamp, which no run does, goes unseen
+    _make_build(build, ["update marts.fct_deliveries set score = -2 where delivery_id = 100"])  # July
+    assert publish("run-3").changes["marts.fct_deliveries"].how == "unchanged"
+
+
+def test_every_mart_with_processed_at_stamps_it_with_its_runs_start():
+    """The publish compares such marts by processed_at alone (publish.WRITTEN_AT): each must stamp every row it
+    writes with the run's start, not pass on an upstream row's stamp."""
+    from dagster_project.warehouse.publish import WRITTEN_AT
+
+    manifest = json.loads((REPO / "dbt" / "target" / "manifest.json").read_text())
+    marts = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["schema"] == "marts"
+    ]
+    stamped = {node["name"] for node in marts if WRITTEN_AT in node["columns"]}
+    assert stamped == {"fct_deliveries", "mart_customer_rfm", "mart_factory_scorecard"}
+    for node in marts:
+        if node["name"] in stamped:
+            assert f"{{{{ run_started_at_utc() }}}} as {WRITTEN_AT}" in node["raw_code"], node["name"]
+
+
 def _orders_build(path: Path, months: int = 3, rows: int = 300_000) -> None:
     _make_build(
         path,
