@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -289,3 +290,57 @@ def test_the_scratch_connection_keeps_to_the_memory_limit(tmp_path, monkeypatch)
         monkeypatch.setattr(duckdb, "connect", spy)
         files.fetch(settings, DAY, DAY, ["customers", "orders"], con)
     assert seen and set(seen) == {limit}, seen
+
+
+def test_a_file_is_hashed_again_only_when_its_size_or_time_changed_and_not_trusted_when_just_written(
+    tmp_path, monkeypatch
+):
+    path = drop(tmp_path, "customers/customers-2026-06-01.csv", CUSTOMERS)
+    old = path.stat().st_mtime_ns - 60 * 10**9
+    os.utime(path, ns=(old, old))  # last changed a minute ago
+    settings = settings_for(tmp_path)
+    load(settings).close()
+    hashed: list[Path] = []
+    real_sha256 = files.hashlib.sha256
+    monkeypatch.setattr(files.hashlib, "sha256", lambda data: hashed.append(path) or real_sha256(data))
+    files._checksums.clear()  # a new process: the checksum comes from meta.landing_checksums
+    con = load(settings)
+    assert hashed == []
+    assert rows(con, "select file_ref, checksum from meta.landing_checksums") == [
+        ("customers/customers-2026-06-01.csv", real_sha256(CUSTOMERS.encode()).hexdigest())
+    ]
+    con.close()
+
+    # corrected: the same size, a new time -> hashed again, and its rows replace the old ones
+    path.write_text(CUSTOMERS.replace("杭州", "宁波"), encoding="utf-8")
+    con = load(settings)
+    assert len(hashed) == 1
+    assert rows(con, "select city from raw.customers order by customer_id") == [("宁波",), ("南京",)]
+    con.close()
+    # ... and hashed yet again next time: it had changed less than RACY_NS before it was hashed, so within the same
+    # clock tick it could change again with the same size and time
+    files.checksum(path)
+    assert len(hashed) == 2
+    older = path.stat().st_mtime_ns - 60 * 10**9
+    os.utime(path, ns=(older, older))
+    files.checksum(path), files.checksum(path)
+    assert len(hashed) == 3
+
+
+def test_the_landing_sensor_asks_for_the_days_of_new_files_once(tmp_path, monkeypatch):
+    from dagster_project.defs.sensors import new_file_request
+
+    for name, value in settings_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    drop(tmp_path, "customers/customers-2026-06-01.csv", CUSTOMERS)
+    drop(tmp_path, "orders/orders.csv", ORDERS)  # undated: its days come from ordered_at
+    request, cursor = new_file_request(None)
+    assert request.tags["dagster/asset_partition_range_start"] == "2026-06-01"
+    assert request.tags["dagster/asset_partition_range_end"] == "2026-06-01"
+    assert request.tags["landing/new_files"] == "customers/customers-2026-06-01.csv, orders/orders.csv"
+    again, _ = new_file_request(cursor)
+    assert again.skip_message == "no new files"
+    drop(tmp_path, "orders/orders-late.csv", ORDERS.replace("2026-06-01", "2026-05-20").replace("O1", "O3"))
+    late, _ = new_file_request(cursor)
+    assert late.tags["dagster/asset_partition_range_start"] == "2026-05-20"
+    assert late.tags["landing/new_files"] == "orders/orders-late.csv"
