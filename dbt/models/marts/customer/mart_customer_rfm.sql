@@ -73,7 +73,7 @@ measures as (
         cast(count(*) as integer) as frequency,
         cast(sum(paid_orders.net_amount) as decimal(38, 2)) as monetary
     from snapshots
-    inner join paid_orders on paid_orders.ordered_date <= snapshots.snapshot_date
+    inner join paid_orders on snapshots.snapshot_date >= paid_orders.ordered_date
     group by snapshots.snapshot_date, snapshots.is_month_end, paid_orders.customer_id
 
 ),
