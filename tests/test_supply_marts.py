@@ -547,3 +547,59 @@ def test_scorecard_ranks_test_looks_at_the_periods_written_since_it_last_passed(
         con.execute("update marts.mart_factory_scorecard set processed_at = ? where processed_at > ?", [mark, mark])
         con.execute("delete from meta.tested_through")
     run_dbt(db, tmp_path, *ranks_test, succeeds=False)  # no mark: every period, the old gap too
+
+
+def test_incremental_deliveries_take_in_a_late_inspection_of_an_old_delivery(warehouse: Build, tmp_path: Path):
+    """The as-of day's inspections file carries the only inspection of a delivery made months earlier, of a PO
+    with nothing else in the lookback window. The incremental run must re-process that PO (fct_deliveries finds it
+    through the kept delivery the inspection names) and equal a --full-refresh."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse.build_db, db)
+    with duckdb.connect(str(db)) as con:
+        late, inspection = con.execute(
+            """
+            select deliveries.delivery_id, inspections.inspection_id
+            from raw.inspections join raw.deliveries using (delivery_id)
+            where deliveries.delivery_id in (select delivery_id from raw.inspections group by 1 having count(*) = 1)
+                and not exists (
+                    select 1 from raw.deliveries as others left join raw.inspections as checks using (delivery_id)
+                    where others.po_id = deliveries.po_id
+                        and greatest(others._partition_date, checks._partition_date) >= ? - 60
+                )
+            order by deliveries.delivery_id limit 1
+            """,
+            [AS_OF_DATE],
+        ).fetchone()
+        late_row = con.execute(
+            "select * replace (?::date as _partition_date) from raw.inspections where inspection_id = ?",
+            [AS_OF_DATE, inspection],
+        ).to_arrow_table()
+        con.execute("delete from raw.inspections where inspection_id = ?", [inspection])
+    _dbt(db, tmp_path, "--full-refresh")
+    query = "select * exclude (processed_at) from marts.fct_deliveries order by delivery_id"
+    inspected = "select inspected_units from marts.fct_deliveries where delivery_id = ?"
+    with duckdb.connect(str(db)) as con:
+        assert con.execute(inspected, [late]).fetchone() == (0,)
+        # the inspection arrives in the as-of day's file, re-loaded as the ingest loads it
+        day_rows = con.execute("select * from raw.inspections where _partition_date = ?", [AS_OF_DATE]).to_arrow_table()
+        load_id = raw.new_load_id()
+        raw.load_table(
+            con,
+            RAW_TABLES["inspections"],
+            pa.concat_tables([day_rows, late_row]),
+            AS_OF_DATE,
+            AS_OF_DATE,
+            load_id,
+            "test",
+        )
+        raw.write_run_context(con, AS_OF_DATE, AS_OF_DATE, "test")
+        assert con.execute("select count(*) from raw.inspections where inspection_id = ?", [inspection]).fetchone()[0]
+    _dbt(db, tmp_path)
+    with duckdb.connect(str(db)) as con:
+        incremental = con.execute(query).fetchall()
+        assert con.execute(inspected, [late]).fetchone()[0] > 0
+    _dbt(db, tmp_path, "--full-refresh")
+    with duckdb.connect(str(db)) as con:
+        rebuilt = con.execute(query).fetchall()
+    assert len(incremental) == len(rebuilt)
+    assert [row for row in incremental if row not in set(rebuilt)] == []
