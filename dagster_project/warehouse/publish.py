@@ -192,6 +192,25 @@ def _on(left: str, right: str, base: tuple[str, ...]) -> str:
     return " and ".join(f"{left}.{c} is not distinct from {right}.{c}" for c in base) or "true"
 
 
+def _within(con: duckdb.DuckDBPyConnection, changed: str, base: tuple[str, ...]) -> tuple[str, list]:
+    """SQL ` and t.<column> between ? and ?` for each base column, bounded by its values in the `changed` groups,
+    with the bounds. Rows are picked by a join on their group's columns; the bounds come first, because DuckDB
+    turns them into a filter on the scan and reads a row's other columns only where it holds, where the join alone
+    reads every column of every row (inserting the 2 changed months of TPC-H SF10's fct_deliveries, 58 M rows:
+    2.8 -> 1.7 s). A column with NULL in a changed group gets no bounds: `between` never holds for NULL."""
+    if not base:
+        return "", []
+    figures = ", ".join(f"min({c}), max({c}), count(*) filter (where {c} is null)" for c in base)
+    found = con.execute(f"select {figures} from {changed}").fetchone()
+    sql, bounds = "", []
+    for i, column in enumerate(base):
+        low, high, nulls = found[3 * i : 3 * i + 3]
+        if low is not None and not nulls:
+            sql += f" and t.{column} between ? and ?"
+            bounds += [low, high]
+    return sql, bounds
+
+
 def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str) -> _Synced:
     """Make `schema.table` of the new file hold the rows of `build.schema.table`, re-writing what differs."""
     name, source, part = f"{schema}.{table}", f"build.{schema}.{table}", PARTITIONS.get(table, "0")
@@ -271,9 +290,13 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
         "on g._publish_part is not distinct from c.part) as c"
     )
     gone = of_changed.format(columns=columns_sql, groups="serving_groups")
-    con.execute(f"delete from {name} as t using {gone} where {_on('t', 'c', base)}")
     new = of_changed.format(columns=columns_sql, groups=parts_table)
-    con.execute(f"insert into {name} select t.* from {source} as t semi join {new} on {_on('t', 'c', base)}")
+    within, bounds = _within(con, f"(select * from {gone} union all select * from {new})", base)
+    con.execute(f"delete from {name} as t using {gone} where {_on('t', 'c', base)}{within}", bounds)
+    con.execute(
+        f"insert into {name} select t.* from {source} as t semi join {new} on {_on('t', 'c', base)} where true{within}",
+        bounds,
+    )
     # a partition gone from the build changes a file only if another partition shares it
     changed_files = files & {
         file for (file,) in con.execute(f"select distinct {_file_name('part')} from changed_partitions").fetchall()
