@@ -1,6 +1,6 @@
 """A daily run, replayed: one full build saved once, then `cli daily` on a fresh copy of it for each checkout, to
-compare changes to the daily run without paying a full build per try (TPC-H SF10: ~30 min for the build, ~4 min a
-daily run, ~1 min to restore the copy).
+compare changes to the daily run without paying a full build per try (TPC-H SF10: ~34 min for the build, ~4–5 min
+a daily run, ~1 min to restore the copy).
 
     python -m bench.replay tpch-sf10 save /tmp/before            # full build by that checkout, saved
     python -m bench.replay tpch-sf10 daily /tmp/before . --runs 2  # each run: restore it, run the next day
@@ -8,8 +8,8 @@ daily run, ~1 min to restore the copy).
 Runs as bench.ab does (bench.run's environment, landing folder and next-day files; bench.measure's wall time and
 peak RSS), the checkouts alternating run by run; one JSON line per run, then the medians. The saved build lives in
 BENCH_WORK/replay/<dataset>/saved (as large as the build: ~34 GB at SF10), each run in .../run (~25 GB: the
-build file is copied, the serving folder hard-linked). The full build's
-own figures belong to bench.ab: a checkout's daily run here starts from the saving checkout's build.
+build file is copied, the serving folder hard-linked). The full build's own figures belong to bench.ab: a
+checkout's daily run here starts from the saving checkout's build.
 """
 
 from __future__ import annotations
