@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.run import PY, Bench, dataset
+from bench.run import PY, Bench, Dataset, dataset
 
 
 def _commit(checkout: Path) -> str:
@@ -70,13 +70,20 @@ def run_pair(bench: Bench, name: str, checkout: Path, label: str, keep: bool) ->
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser, *between: str) -> None:
+    """The arguments bench.ab and bench.replay share: the dataset, then `between` (positional choices), the
+    checkouts, --runs and --work."""
     parser.add_argument("dataset", help="sim-<SCALE> or tpch-sf<N>, as in make bench")
+    if between:
+        parser.add_argument("action", choices=between)
     parser.add_argument("checkouts", nargs="+", type=Path)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK") or "/tmp/loyalty-bench"))
-    parser.add_argument("--keep", action="store_true", help="keep the last run's data folder of each checkout")
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace, Dataset]:
+    """Parsed arguments and the dataset; a one-line usage error for an unknown dataset or a folder that is not a
+    checkout of this repository."""
     args = parser.parse_args(argv)
     try:
         ds = dataset(args.dataset)
@@ -85,6 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(c) for c in args.checkouts if not (c / "dagster_project").is_dir()]
     if missing:
         parser.error(f"not a checkout of this repository (no dagster_project/): {', '.join(missing)}")
+    return args, ds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    parser.add_argument("--keep", action="store_true", help="keep the last run's data folder of each checkout")
+    args, ds = parse(parser, argv)
     bench = Bench(args.work, args.runs, 16)
     bench.prepare(ds)
     results: dict[str, list[dict]] = {}

@@ -24,8 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.ab import _commit, _dbt_elapsed
-from bench.run import PY, Bench, dataset
+from bench.ab import _commit, _dbt_elapsed, add_arguments, parse
+from bench.run import PY, Bench
 
 
 def _restore(saved: Path, run_dir: Path) -> None:
@@ -42,19 +42,8 @@ def _restore(saved: Path, run_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", help="sim-<SCALE> or tpch-sf<N>, as in make bench")
-    parser.add_argument("action", choices=("save", "daily"))
-    parser.add_argument("checkouts", nargs="+", type=Path)
-    parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK") or "/tmp/loyalty-bench"))
-    args = parser.parse_args(argv)
-    try:
-        ds = dataset(args.dataset)
-    except ValueError:
-        parser.error(f"unknown dataset {args.dataset!r}: use sim-<SCALE> or tpch-sf<N>, as in make bench")
-    missing = [str(c) for c in args.checkouts if not (c / "dagster_project").is_dir()]
-    if missing:
-        parser.error(f"not a checkout of this repository (no dagster_project/): {', '.join(missing)}")
+    add_arguments(parser, "save", "daily")
+    args, ds = parse(parser, argv)
     if args.action == "save" and len(args.checkouts) != 1:
         parser.error("save takes one checkout: the one whose full build is saved")
     bench = Bench(args.work, args.runs, 16)

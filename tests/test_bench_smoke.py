@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 REPO = Path(__file__).resolve().parent.parent
 
 REQUIRED = ("pipeline_full_s", "daily_s", "gates_s", "startup_s", "floor_s", "pandas_s", "peak_rss_mb")
@@ -91,3 +93,39 @@ def test_bench_ab_measures_a_full_build_and_a_daily_run_per_checkout(tmp_path):
         [sys.executable, "-m", "bench.ab", "sim-0.1", str(tmp_path)], cwd=REPO, capture_output=True, text=True
     )
     assert bad.returncode == 2 and "not a checkout of this repository" in bad.stderr.strip().splitlines()[-1]
+
+
+def test_bench_replay_runs_daily_runs_on_one_saved_build_and_leaves_it_as_saved(tmp_path):
+    work = tmp_path / "work"
+    env = {**os.environ, "DBT_THREADS": "2", "DUCKDB_MEMORY_LIMIT": ""}
+
+    def replay(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "bench.replay", "sim-0.1", *args, "--work", str(work)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+
+    missing = replay("daily", ".")
+    assert missing.returncode == 2 and "no saved build" in missing.stderr.strip().splitlines()[-1]
+    saved = replay("save", ".")
+    assert saved.returncode == 0, (saved.stdout + saved.stderr)[-4000:]
+    assert json.loads(saved.stdout)["full_s"] > 0
+    folder = work / "replay" / "sim-0.1" / "saved"
+    # every file of the saved folder, with its size and modification time: the daily runs must not touch them
+    before = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+    daily = replay("daily", ".", "--runs", "2")
+    assert daily.returncode == 0, (daily.stdout + daily.stderr)[-4000:]
+    *runs, medians = (json.loads(line) for line in daily.stdout.strip().splitlines())
+    assert [run["run"] for run in runs] == [1, 2]
+    assert all(run["daily_s"] > 0 and 0 < run["daily_dbt_s"] < run["daily_s"] for run in runs)
+    assert medians["median_of"] == 2
+    assert {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()} == before
+    # the second run published into a fresh copy: its serving file holds the same publishes as the first's
+    with duckdb.connect(
+        str(work / "replay" / "sim-0.1" / "run" / "serving" / "warehouse.duckdb"), read_only=True
+    ) as con:
+        assert con.execute("select count(distinct publish_id) from meta.publish_log").fetchone()[0] == 2
