@@ -72,7 +72,7 @@ def targets(data: dict[str, dict]) -> list[str]:
         daily, full = median(name, "daily_s"), median(name, "pipeline_full_s")
         ok = None if not (daily and full) else daily <= 0.1 * full
         rows.append(
-            (f"{name} daily run ≤ 10% of full build", verdict(ok), f"{daily / full:.0%}" if ok is not None else "—")
+            (f"{name} daily run ≤ 10% of full build", verdict(ok), f"{daily / full:.1%}" if ok is not None else "—")
         )
     default = median("sim-1", "pipeline_full_s")
     rows.append(
@@ -85,7 +85,7 @@ def targets(data: dict[str, dict]) -> list[str]:
     for name in ORDER:
         gates, full = median(name, "gates_s"), median(name, "pipeline_full_s")
         if gates and full:
-            rows.append((f"{name} gates ≤ 20% of full build", verdict(gates <= 0.2 * full), f"{gates / full:.0%}"))
+            rows.append((f"{name} gates ≤ 20% of full build", verdict(gates <= 0.2 * full), f"{gates / full:.1%}"))
     lines = ["| target | verdict | measured |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return lines
