@@ -56,7 +56,7 @@ def run_pair(bench: Bench, name: str, checkout: Path, label: str, keep: bool) ->
         full_s=round(full.wall_s, 2), full_rss_mb=round(full.peak_rss_mb), full_dbt_s=_dbt_elapsed(checkout, started)
     )
     started = dt.datetime.now().timestamp()
-    daily = bench.daily_run(ds, data_dir, cwd=checkout)
+    [(_, daily)] = bench.daily_runs(ds, data_dir, cwd=checkout, days=1)  # the first daily day
     if daily.returncode != 0:
         raise SystemExit(f"error: daily run of {name} in {checkout} failed:\n{(daily.stdout + daily.stderr)[-2000:]}")
     out.update(

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         for checkout in checkouts:
             _restore(saved, run_dir)
             started = dt.datetime.now().timestamp()
-            daily = bench.daily_run(ds, run_dir, cwd=checkout)
+            [(_, daily)] = bench.daily_runs(ds, run_dir, cwd=checkout, days=1)  # the first daily day
             if daily.returncode != 0:
                 raise SystemExit(f"error: daily run in {checkout} failed:\n{(daily.stdout + daily.stderr)[-2000:]}")
             out = {

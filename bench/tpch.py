@@ -25,13 +25,15 @@ from dagster_project.sources.contract import RAW_TABLES
 TPCH_TABLES = ("customer", "orders", "lineitem", "supplier", "part", "nation")
 # TPC-H's calendar (orders 1992-01-01 .. 1998-08-02, receipts up to ~1998-12-31) moved forward by a whole number
 # of weeks (weekdays and ISO weeks keep their shape) into the warehouse's partitions, which start in 2010:
-# orders 2019-01-02 .. 2025-08-03. The full build's world ends the day before the last order day (AS_OF); the
-# last order day is the daily run's day (DAILY_DAY); receipts after it have not happened yet and are not landed
-# (TPC-H's receipts wind down to nothing after its last order, which the raw volume gate rightly rejects).
+# orders 2019-01-02 .. 2025-08-03. The last three order days are the daily runs' days (DAILY_DAYS: the bench runs
+# one daily run a day, in order, after each full build); the full build's world ends the day before them (AS_OF).
+# Receipts after the last order day have not happened yet and are not landed (TPC-H's receipts wind down to
+# nothing after its last order, which the raw volume gate rightly rejects).
 SHIFT_DAYS = 7 * 1409
 FIRST_DAY = dt.date(1992, 1, 1) + dt.timedelta(days=SHIFT_DAYS)
-DAILY_DAY = dt.date(1998, 8, 2) + dt.timedelta(days=SHIFT_DAYS)
-AS_OF = DAILY_DAY - dt.timedelta(days=1)
+LAST_DAY = dt.date(1998, 8, 2) + dt.timedelta(days=SHIFT_DAYS)
+DAILY_DAYS = tuple(LAST_DAY - dt.timedelta(days=n) for n in (2, 1, 0))
+AS_OF = DAILY_DAYS[0] - dt.timedelta(days=1)
 SHIFTED = {
     "orders": ("o_orderdate",),
     "lineitem": ("l_shipdate", "l_commitdate", "l_receiptdate"),
@@ -215,9 +217,9 @@ def write_landing(mapped: Path, landing: Path, next_day: Path) -> dict[str, int]
     """The mapped tables as landing folders for SOURCE=files, cut at the calendar above.
 
     `landing`: every row dated up to AS_OF; one file per table dated by its date column, except order_items (no
-    date column in the contract), written one file per order day. `next_day`: the rows of DAILY_DAY, one
-    `<table>-<DAILY_DAY>.parquet` per table, which the bench drops into the landing folder for the daily run.
-    Returns the rows landed per table (both folders)."""
+    date column in the contract), written one file per order day. `next_day`: the rows of each of DAILY_DAYS, one
+    `<table>-<day>.parquet` per table and day, which the bench drops into the landing folder for that day's daily
+    run. Returns the rows landed per table (both folders)."""
     for folder in (landing, next_day):
         folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -227,7 +229,7 @@ def write_landing(mapped: Path, landing: Path, next_day: Path) -> dict[str, int]
         source = f"read_parquet('{mapped / f'{name}.parquet'}')"
         columns = ", ".join(table.column_names)
         landed[name] = con.execute(
-            f"select count(*) from {source} where _partition_date <= date '{DAILY_DAY}'"
+            f"select count(*) from {source} where _partition_date <= date '{LAST_DAY}'"
         ).fetchone()[0]
         if not landed[name]:
             continue  # TPC-H has nothing for this table: no folder, the source delivers it empty
@@ -247,11 +249,12 @@ def write_landing(mapped: Path, landing: Path, next_day: Path) -> dict[str, int]
                 day = part.parent.name.split("=", 1)[1]
                 part.rename(landing / name / f"{name}-{day}.parquet")
             shutil.rmtree(scratch)
-        if not con.execute(f"select count(*) from {source} where _partition_date = date '{DAILY_DAY}'").fetchone()[0]:
-            continue
-        (next_day / name).mkdir()
-        con.execute(
-            f"copy (select {columns} from {source} where _partition_date = date '{DAILY_DAY}') "
-            f"to '{next_day / name / f'{name}-{DAILY_DAY}.parquet'}' (format parquet)"
-        )
+        for day in DAILY_DAYS:
+            if not con.execute(f"select count(*) from {source} where _partition_date = date '{day}'").fetchone()[0]:
+                continue
+            (next_day / name).mkdir(exist_ok=True)
+            con.execute(
+                f"copy (select {columns} from {source} where _partition_date = date '{day}') "
+                f"to '{next_day / name / f'{name}-{day}.parquet'}' (format parquet)"
+            )
     return landed

@@ -64,6 +64,13 @@ def test_bench_smoke_writes_results_and_the_three_implementations_agree(tmp_path
     assert figures["gates_ok"]
     assert figures["ingest_rows_per_s"]["median"] > 0
     assert figures["ratio_pipeline_to_floor"] > 0
+    # the daily figure is the median of DAILY_RUNS daily runs, one a day in a row after the full build
+    [days] = figures["daily_days_s"]["runs"]
+    assert len(days) == 3 and all(d > 0 for d in days)
+    assert figures["daily_s"]["median"] == figures["daily_days_s"]["median"] == sorted(days)[1]
+    log = (tmp_path / "work" / "sim-0.1" / "run" / "daily.log").read_text()
+    ran = [line.split(" → ")[0] for line in log.splitlines() if line.startswith("build: ")]  # the CLI's own line
+    assert ran == [f"build: simulator {day} .. {day}" for day in ("2026-07-01", "2026-07-02", "2026-07-03")]
     # the run's partial record holds every stage's figures once it completes (what a cut-short run leaves)
     partial = json.loads((tmp_path / "work" / "sim-0.1" / "run" / "partial.json").read_text())
     assert partial["pipeline_full_s"] == figures["pipeline_full_s"]["runs"][0]

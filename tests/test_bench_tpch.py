@@ -1,5 +1,5 @@
 """The TPC-H mapping of the bench at a tiny scale factor: the calendar lands inside the warehouse's partitions, the
-full build's landing folder ends at AS_OF, and the daily run's day is set aside for the daily run."""
+full build's landing folder ends at AS_OF, and the daily runs' days are set aside for the daily runs."""
 
 from __future__ import annotations
 
@@ -35,12 +35,15 @@ def test_tpch_maps_onto_the_contract_inside_the_partitions_and_cut_at_as_of(tmp_
     for table in ("orders", "order_items", "purchase_orders", "deliveries", "inspections"):
         first, last, rows = days("landing", table)
         assert PARTITIONS_START <= first and last <= tpch.AS_OF and rows > 0, table
-        first, last, rows = days("next_day", table)
-        assert first == last == tpch.DAILY_DAY and rows > 0, table
+        first, last, rows = days("next_day", table)  # each daily day in a file of its own
+        assert (first, last) == (tpch.DAILY_DAYS[0], tpch.DAILY_DAYS[-1]) and rows > 0, table
+        files = sorted(p.name for p in (tmp_path / "next_day" / table).iterdir())
+        assert files == [f"{table}-{day}.parquet" for day in tpch.DAILY_DAYS], table
         assert [
             c
             for c in con.execute(f"select * from '{tmp_path / 'landing' / table / '*.parquet'}' limit 0")
             .fetchdf()
             .columns
         ] == RAW_TABLES[table].column_names
-    assert tpch.DAILY_DAY.weekday() == dt.date(1998, 8, 2).weekday()  # whole weeks: ISO weeks keep their shape
+    assert tpch.LAST_DAY.weekday() == dt.date(1998, 8, 2).weekday()  # whole weeks: ISO weeks keep their shape
+    assert [(day - tpch.AS_OF).days for day in tpch.DAILY_DAYS] == [1, 2, 3]  # the days after the full build's

@@ -1,0 +1,63 @@
+"""bench.report: the BENCHMARKS.md table from result files. The daily figure pools every daily run (three a day in a
+row after each full build), across runs and across result files; older files with one daily run a run still read."""
+
+from __future__ import annotations
+
+import json
+
+from bench.report import render
+from bench.run import summarise
+
+MACHINE = {
+    "nproc": "2",
+    "cpu": "cpu",
+    "memory": "23Gi",
+    "python": "3.11",
+    "duckdb": "2.0.0",
+    "load_at_start": [0, 0, 0],
+}
+AGREED = {"ok": True, "complete": True, "customers": 10, "scorecard_rows": 2, "compared": ["floor"], "problems": []}
+
+
+def run(full: float, days: list[float] | None, daily: float | None = None) -> dict:
+    figures = dict.fromkeys(("gates_s", "startup_s", "floor_s", "pandas_s", "peak_rss_mb", "ingest_rows_per_s"), 1.0)
+    figures.update(pipeline_full_s=full, agreement=AGREED, gates_ok=True, pipeline_mode="cli build")
+    if days is not None:
+        figures.update(daily_days_s=days, daily_s=sorted(days)[len(days) // 2])
+    else:
+        figures.update(daily_s=daily)
+    return figures
+
+
+def write(path, name: str, runs: list[dict]):
+    meta = {"command": "make bench", "started_at": "2026-11-25T00:00:00+00:00", "machine": MACHINE}
+    path.write_text(json.dumps({"meta": meta, name: summarise(runs)}))
+    return path
+
+
+def row(text: str, name: str) -> list[str]:
+    [line] = [line for line in text.splitlines() if line.startswith(f"| {name} |")]
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def test_the_daily_figure_is_every_daily_run_pooled_across_runs_and_files(tmp_path):
+    one = write(tmp_path / "a.json", "tpch-sf10", [run(1000.0, [90.0, 120.0, 95.0])])
+    cells = row(render([one]), "tpch-sf10")
+    assert cells[1] == "1 (3 daily)" and cells[3] == "95.0 (90.0–120.0)"  # median of the three days, their range
+    # a second file of the same dataset: its daily runs join the first's (median of six)
+    two = write(tmp_path / "b.json", "tpch-sf10", [run(1000.0, [80.0, 101.0, 150.0])])
+    text = render([one, two])
+    cells = row(text, "tpch-sf10")
+    assert cells[1] == "2 (6 daily)" and cells[3] == "98.0 (80.0–150.0)"
+    # the daily target reads the same pooled median: 98.0 s of a 1,000 s full build
+    assert "| tpch-sf10 daily run ≤ 10% of full build | **met** | 9.8% |" in text
+
+
+def test_result_files_with_one_daily_run_a_run_still_render(tmp_path):
+    old = write(
+        tmp_path / "old.json", "sim-50", [run(100.0, None, 50.0), run(110.0, None, 52.0), run(90.0, None, 51.0)]
+    )
+    text = render([old])
+    cells = row(text, "sim-50")
+    assert cells[1] == "3" and cells[3] == "51.0 (50.0–52.0)"
+    assert "| sim-50 daily run ≤ 10% of full build | **missed** | 51.0% |" in text
