@@ -549,6 +549,36 @@ def test_scorecard_ranks_test_looks_at_the_periods_written_since_it_last_passed(
     run_dbt(db, tmp_path, *ranks_test, succeeds=False)  # no mark: every period, the old gap too
 
 
+def test_deliveries_factory_relationship_looks_at_the_rows_written_since_it_last_passed(
+    warehouse: Build, tmp_path: Path
+):
+    """incremental_relationships on fct_deliveries.factory_id: a delivery of an unknown factory written before the
+    model's mark is not looked at; one written after it fails (and keeps failing); no mark = every row."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse.build_db, db)
+    relationship = ["test", "--select", "fct_deliveries,test_name:incremental_relationships"]
+    orphan = "delivery_id = (select min(delivery_id) from marts.fct_deliveries)"
+    with duckdb.connect(str(db)) as con:
+        mark = con.execute(
+            "select tested_through from meta.tested_through where scope = 'marts.fct_deliveries'"
+        ).fetchone()[0]
+        con.execute(f"update marts.fct_deliveries set factory_id = 'F-UNKNOWN' where {orphan}")
+    assert mark is not None
+    run_dbt(db, tmp_path, *relationship)  # the orphan was written before the mark
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            f"update marts.fct_deliveries set processed_at = ?::timestamp + interval 1 second where {orphan}", [mark]
+        )
+    for _ in range(2):  # written after the mark; a failure leaves the mark
+        out = run_dbt(db, tmp_path, *relationship, succeeds=False)
+        assert "FAIL 1 incremental_relationships_fct_deliveries_factory_id" in out, out[-2000:]
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"update marts.fct_deliveries set processed_at = ? where {orphan}", [mark])
+        con.execute("delete from meta.tested_through")
+    out = run_dbt(db, tmp_path, *relationship, succeeds=False)  # no mark: every row, the old orphan too
+    assert "FAIL 1 incremental_relationships_fct_deliveries_factory_id" in out, out[-2000:]
+
+
 def test_incremental_deliveries_take_in_a_late_inspection_of_an_old_delivery(warehouse: Build, tmp_path: Path):
     """The as-of day's inspections file carries the only inspection of a delivery made months earlier, of a PO
     with nothing else in the lookback window. The incremental run must re-process that PO (fct_deliveries finds it

@@ -5,7 +5,8 @@
     - Its scoped tests are the generic tests named incremental_* (tests/generic/). They read the model's mark in
       meta.tested_through and test only rows with a later processed_at (a NULL processed_at is tested too);
       incremental_unique counts each of those keys over the whole table, so a new row that repeats a kept one fails;
-      incremental_ranks_without_gaps tests the partitions holding such a row (a partition is written whole).
+      incremental_ranks_without_gaps tests the partitions holding such a row (a partition is written whole);
+      incremental_relationships looks for the parent of each of those rows only.
     - on-run-end (record_tested_through) moves the mark of a model to this invocation's start when every one of
       the model's scoped tests ran in it over all its rows in scope (no --empty, no where/limit config) and passed.
       A failure does not move it: the next run tests those rows again, so a failing test keeps failing.
