@@ -41,7 +41,7 @@ test: $(VENV)/.installed  ## the whole test suite, including real builds on smal
 	@$(PY) -m pytest -q --durations=12 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed  ## benchmarks vs DuckDB floor and pandas (BENCH_DATASETS=sim-1,tpch-sf1 BENCH_RUNS=3)
-	@$(PY) -m bench.run $(if $(BENCH_DATASETS),--datasets $(BENCH_DATASETS)) $(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) $(BENCH_ARGS)
+	@$(PY) -m bench.run $(if $(BENCH_DATASETS),--datasets $(BENCH_DATASETS)) $(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) $(if $(BENCH_DAILY_RUNS),--daily-runs $(BENCH_DAILY_RUNS)) $(BENCH_ARGS)
 
 dev: $(VENV)/.installed  ## Dagster UI on http://127.0.0.1:3000 (asset graph, checks, schedule)
 	@$(PY) -m dagster_project.cli prepare

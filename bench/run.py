@@ -127,9 +127,10 @@ def machine() -> dict:
 
 
 class Bench:
-    def __init__(self, work: Path, runs: int, pandas_mem_gb: float) -> None:
+    def __init__(self, work: Path, runs: int, pandas_mem_gb: float, daily_runs: int = DAILY_RUNS) -> None:
         self.work = work
         self.runs = runs
+        self.daily_count = daily_runs  # daily runs after each full build (the CI smoke makes fewer)
         self.pandas_mem_gb = pandas_mem_gb
         self.home = work / "dagster_home"
         self.home.mkdir(parents=True, exist_ok=True)
@@ -284,7 +285,7 @@ class Bench:
 
         # daily incremental runs on top of the full build, one a day for DAILY_RUNS days: daily_s is their median
         if daily_command_ready():
-            dailies = self.daily_runs(dataset, data_dir)
+            dailies = self.daily_runs(dataset, data_dir, days=self.daily_count)
             (run_dir / "daily.log").write_text(
                 "".join(f"--- daily run of {day}\n{run.stdout}{run.stderr}" for day, run in dailies)
             )
@@ -427,6 +428,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS") or 3))
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK") or "/tmp/loyalty-bench"))
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
+    parser.add_argument("--daily-runs", type=int, default=int(os.environ.get("BENCH_DAILY_RUNS") or DAILY_RUNS))
     parser.add_argument("--pandas-mem-gb", type=float, default=float(os.environ.get("BENCH_PANDAS_MEM_GB") or 16))
     args = parser.parse_args(argv)
     unknown = []
@@ -439,16 +441,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"BENCH_DATASETS has unknown dataset(s) {', '.join(unknown)}: use {', '.join(DATASETS)}")
     if args.runs < 1:
         parser.error("BENCH_RUNS must be >= 1")
+    if not 1 <= args.daily_runs <= DAILY_RUNS:
+        parser.error(f"BENCH_DAILY_RUNS must be 1 to {DAILY_RUNS} (the days held out of a TPC-H full build)")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    bench = Bench(args.work, args.runs, args.pandas_mem_gb)
+    bench = Bench(args.work, args.runs, args.pandas_mem_gb, args.daily_runs)
     # the settings that change what a build does at scale are part of the command that was run
     knobs = {name: os.environ[name] for name in ("DBT_THREADS", "DUCKDB_MEMORY_LIMIT") if os.environ.get(name)}
     prefix = "".join(f"{name}={value} " for name, value in knobs.items())
     command = f"{prefix}make bench BENCH_DATASETS={args.datasets} BENCH_RUNS={args.runs}"
+    if args.daily_runs != DAILY_RUNS:
+        command += f" BENCH_DAILY_RUNS={args.daily_runs}"
     results: dict = {
         "meta": {
             "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

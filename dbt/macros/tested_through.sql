@@ -88,6 +88,15 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The rows of `model` written after `mark` (processed_at later, or NULL); `model` itself when `mark` is none (no
+    mark: every row). The one filter every scoped test applies. -#}
+{% macro rows_written_since(model, mark) -%}
+    {%- if mark is none -%}
+        {{ return(model) }}
+    {%- endif -%}
+    {{ return("(select * from " ~ model ~ " where coalesce(processed_at > " ~ mark ~ ", true))") }}
+{%- endmacro %}
+
 {#- A scoped test's relation (tests/generic/incremental_*): the rows of `model` whose `columns` (a key, or the
     columns of a partition written whole) hold the values of a row written after `mark`; `model` itself when
     `mark` is none (no mark: every row). NULL matches NULL. -#}
@@ -100,8 +109,7 @@
     select kept.* from {{ model }} as kept
     semi join (
         select distinct {{ columns | join(', ') }}
-        from {{ model }}
-        where coalesce(processed_at > {{ mark }}, true)
+        from {{ rows_written_since(model, mark) }}
     ) as written
         on
         {%- for column in columns %}
