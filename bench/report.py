@@ -10,6 +10,7 @@ over all of them), so `BENCH_RUNS=1` now and `BENCH_RUNS=2` later give a median 
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -185,10 +186,14 @@ def render(files: list[Path], only: dict[Path, set[str]] | None = None) -> str:
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.splitlines()[0])
+    parser.add_argument("results", nargs="+", metavar="RESULT.json[:dataset,...]", help="bench/results/<stamp>.json")
     files, only = [], {}
-    for arg in argv:
+    for arg in parser.parse_args(argv).results:
         name, _, datasets = arg.partition(".json:")
         path = Path(name + ".json" if datasets else arg).resolve()
+        if not path.is_file():
+            parser.error(f"no result file {path}")
         files.append(path)
         if datasets:
             only[path] = set(datasets.split(","))

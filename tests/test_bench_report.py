@@ -61,3 +61,25 @@ def test_result_files_with_one_daily_run_a_run_still_render(tmp_path):
     cells = row(text, "sim-50")
     assert cells[1] == "3" and cells[3] == "51.0 (50.0–52.0)"
     assert "| sim-50 daily run ≤ 10% of full build | **missed** | 51.0% |" in text
+
+
+def test_a_missing_result_file_is_one_line_naming_it_and_the_table_is_untouched(tmp_path):
+    import subprocess
+    import sys
+
+    from dagster_project.settings import REPO_ROOT
+
+    before = (REPO_ROOT / "BENCHMARKS.md").read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.report", str(tmp_path / "gone.json")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip().splitlines()[-1]
+        == f"python -m bench.report: error: no result file {tmp_path / 'gone.json'}"
+    )
+    assert "Traceback" not in done.stderr
+    assert (REPO_ROOT / "BENCHMARKS.md").read_bytes() == before
