@@ -4,9 +4,12 @@ row after each full build), across runs and across result files; older files wit
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from bench.report import render
 from bench.run import summarise
+from dagster_project.settings import REPO_ROOT
 
 MACHINE = {
     "nproc": "2",
@@ -64,11 +67,6 @@ def test_result_files_with_one_daily_run_a_run_still_render(tmp_path):
 
 
 def test_a_missing_result_file_is_one_line_naming_it_and_the_table_is_untouched(tmp_path):
-    import subprocess
-    import sys
-
-    from dagster_project.settings import REPO_ROOT
-
     before = (REPO_ROOT / "BENCHMARKS.md").read_bytes()
     done = subprocess.run(
         [sys.executable, "-m", "bench.report", str(tmp_path / "gone.json")],
