@@ -283,7 +283,7 @@ class Bench:
             out["gates_output"] = f"failed: {failed}" if split else gates.stderr[-600:]
         keep(run_dir, out)
 
-        # daily incremental runs on top of the full build, one a day for DAILY_RUNS days: daily_s is their median
+        # daily incremental runs on top of the full build, one a day (BENCH_DAILY_RUNS days): daily_s is their median
         if daily_command_ready():
             dailies = self.daily_runs(dataset, data_dir, days=self.daily_count)
             (run_dir / "daily.log").write_text(
@@ -395,7 +395,7 @@ def summarise(runs: list[dict]) -> dict:
             "max": max(numbers),
             "runs": values,
         }
-    # every daily run of every run (DAILY_RUNS days after each full build), pooled: the table's daily figure
+    # every daily run of every run (BENCH_DAILY_RUNS days after each full build), pooled: the table's daily figure
     days = [r.get("daily_days_s") for r in runs]
     every_day = [value for run_days in days if run_days for value in run_days]
     if every_day:

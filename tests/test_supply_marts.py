@@ -518,35 +518,49 @@ def test_incremental_deliveries_follow_a_corrected_file(warehouse: Build, tmp_pa
     assert downstream == NO_DIFFERENCE
 
 
+def _scoped_test_follows_the_mark(
+    warehouse: Build, tmp_path: Path, model: str, test_name: str, fault: str, stamped: str
+) -> None:
+    """A scoped test (dbt/tests/generic/incremental_*) of marts.<model>, on a copy of the build: `fault` (an update)
+    planted in rows written before the model's mark passes; once the rows `stamped` (a where clause) carry a later
+    processed_at it fails, and keeps failing (a failure leaves the mark); with no mark every row is tested, and it
+    fails."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse.build_db, db)
+    scoped_test = ["test", "--select", f"{model},test_name:{test_name}"]
+    failed = f"FAIL 1 {test_name}_{model}"
+    with duckdb.connect(str(db)) as con:
+        [mark] = con.execute(
+            "select tested_through from meta.tested_through where scope = ?", [f"marts.{model}"]
+        ).fetchone()
+        con.execute(fault)
+    assert mark is not None
+    run_dbt(db, tmp_path, *scoped_test)  # the fault sits in rows written before the mark
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"update marts.{model} set processed_at = ?::timestamp + interval 1 second where {stamped}", [mark])
+    for _ in range(2):  # written after the mark; a failure leaves the mark
+        out = run_dbt(db, tmp_path, *scoped_test, succeeds=False)
+        assert failed in out, out[-2000:]
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"update marts.{model} set processed_at = ? where processed_at > ?", [mark, mark])
+        con.execute("delete from meta.tested_through")
+    out = run_dbt(db, tmp_path, *scoped_test, succeeds=False)  # no mark: every row, the old fault too
+    assert failed in out, out[-2000:]
+
+
 def test_scorecard_ranks_test_looks_at_the_periods_written_since_it_last_passed(warehouse: Build, tmp_path: Path):
     """incremental_ranks_without_gaps on the scorecard: a rank gap in a period written before the model's mark is
     not looked at, one in a period holding a row written after it fails (and keeps failing); no mark = every
     period."""
-    db = tmp_path / "warehouse.duckdb"
-    shutil.copy(warehouse.build_db, db)
-    ranks_test = ["test", "--select", "mart_factory_scorecard,test_name:incremental_ranks_without_gaps"]
-    with duckdb.connect(str(db)) as con:
-        mark = con.execute(
-            "select tested_through from meta.tested_through where scope = 'marts.mart_factory_scorecard'"
-        ).fetchone()[0]
-        period = (
-            "period_grain = 'month' and period_start = (select min(period_start) from marts.mart_factory_scorecard)"
-        )
-        con.execute(f"update marts.mart_factory_scorecard set rank = rank + 1 where {period} and rank = 1")
-    assert mark is not None
-    run_dbt(db, tmp_path, *ranks_test)  # the gap sits in a period written before the mark
-    with duckdb.connect(str(db)) as con:
-        con.execute(
-            "update marts.mart_factory_scorecard set processed_at = ?::timestamp + interval 1 second "
-            f"where {period} and rank = 2",
-            [mark],
-        )
-    for _ in range(2):  # the period holds a row written after the mark; a failure leaves the mark
-        assert "FAIL 1 incremental_ranks_without_gaps" in run_dbt(db, tmp_path, *ranks_test, succeeds=False)
-    with duckdb.connect(str(db)) as con:
-        con.execute("update marts.mart_factory_scorecard set processed_at = ? where processed_at > ?", [mark, mark])
-        con.execute("delete from meta.tested_through")
-    run_dbt(db, tmp_path, *ranks_test, succeeds=False)  # no mark: every period, the old gap too
+    period = "period_grain = 'month' and period_start = (select min(period_start) from marts.mart_factory_scorecard)"
+    _scoped_test_follows_the_mark(
+        warehouse,
+        tmp_path,
+        "mart_factory_scorecard",
+        "incremental_ranks_without_gaps",
+        fault=f"update marts.mart_factory_scorecard set rank = rank + 1 where {period} and rank = 1",
+        stamped=f"{period} and rank = 2",  # another row of the period with the gap
+    )
 
 
 def test_deliveries_factory_relationship_looks_at_the_rows_written_since_it_last_passed(
@@ -554,29 +568,15 @@ def test_deliveries_factory_relationship_looks_at_the_rows_written_since_it_last
 ):
     """incremental_relationships on fct_deliveries.factory_id: a delivery of an unknown factory written before the
     model's mark is not looked at; one written after it fails (and keeps failing); no mark = every row."""
-    db = tmp_path / "warehouse.duckdb"
-    shutil.copy(warehouse.build_db, db)
-    relationship = ["test", "--select", "fct_deliveries,test_name:incremental_relationships"]
     orphan = "delivery_id = (select min(delivery_id) from marts.fct_deliveries)"
-    with duckdb.connect(str(db)) as con:
-        mark = con.execute(
-            "select tested_through from meta.tested_through where scope = 'marts.fct_deliveries'"
-        ).fetchone()[0]
-        con.execute(f"update marts.fct_deliveries set factory_id = 'F-UNKNOWN' where {orphan}")
-    assert mark is not None
-    run_dbt(db, tmp_path, *relationship)  # the orphan was written before the mark
-    with duckdb.connect(str(db)) as con:
-        con.execute(
-            f"update marts.fct_deliveries set processed_at = ?::timestamp + interval 1 second where {orphan}", [mark]
-        )
-    for _ in range(2):  # written after the mark; a failure leaves the mark
-        out = run_dbt(db, tmp_path, *relationship, succeeds=False)
-        assert "FAIL 1 incremental_relationships_fct_deliveries_factory_id" in out, out[-2000:]
-    with duckdb.connect(str(db)) as con:
-        con.execute(f"update marts.fct_deliveries set processed_at = ? where {orphan}", [mark])
-        con.execute("delete from meta.tested_through")
-    out = run_dbt(db, tmp_path, *relationship, succeeds=False)  # no mark: every row, the old orphan too
-    assert "FAIL 1 incremental_relationships_fct_deliveries_factory_id" in out, out[-2000:]
+    _scoped_test_follows_the_mark(
+        warehouse,
+        tmp_path,
+        "fct_deliveries",
+        "incremental_relationships",
+        fault=f"update marts.fct_deliveries set factory_id = 'F-UNKNOWN' where {orphan}",
+        stamped=orphan,
+    )
 
 
 def test_incremental_deliveries_take_in_a_late_inspection_of_an_old_delivery(warehouse: Build, tmp_path: Path):
