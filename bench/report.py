@@ -124,12 +124,27 @@ def pool(first: dict, second: dict) -> dict:
     return {**second, **pooled}
 
 
+def load(path: Path, chosen: set[str] | None) -> dict:
+    """One result file; ValueError with a one-line reason naming the file if it is not one, or lacks a chosen
+    dataset."""
+    try:
+        result = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not a bench result file: not JSON ({error})") from None
+    if not isinstance(result, dict) or not isinstance(result.get("meta"), dict):
+        raise ValueError(f'{path} is not a bench result file: no "meta" object at the top')
+    if missing := sorted((chosen or set()) - result.keys()):
+        has = ", ".join(name for name in result if name != "meta")
+        raise ValueError(f"{path} has no dataset {', '.join(missing)} (it has: {has})")
+    return result
+
+
 def render(files: list[Path], only: dict[Path, set[str]] | None = None) -> str:
     data: dict[str, dict] = {}
     metas = []
     for path in files:
-        result = json.loads(path.read_text())
         chosen = (only or {}).get(path)
+        result = load(path, chosen)
         metas.append((path, result["meta"], chosen))
         for name, figures in result.items():
             if name != "meta" and (chosen is None or name in chosen):
@@ -201,9 +216,13 @@ def main(argv: list[str]) -> int:
     text = target.read_text() if target.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text:
         text += f"\n{BEGIN}\n{END}\n"
+    try:
+        table = render(files, only)
+    except ValueError as error:
+        parser.error(str(error))
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
-    target.write_text(head + render(files, only) + tail)
+    target.write_text(head + table + tail)
     print(f"wrote {target}")
     return 0
 

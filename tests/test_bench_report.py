@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from bench.report import render
 from bench.run import summarise
 from dagster_project.settings import REPO_ROOT
@@ -66,18 +68,43 @@ def test_result_files_with_one_daily_run_a_run_still_render(tmp_path):
     assert "| sim-50 daily run ≤ 10% of full build | **missed** | 51.0% |" in text
 
 
+def report(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bench.report", *args], cwd=REPO_ROOT, capture_output=True, text=True)
+
+
 def test_a_missing_result_file_is_one_line_naming_it_and_the_table_is_untouched(tmp_path):
     before = (REPO_ROOT / "BENCHMARKS.md").read_bytes()
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.report", str(tmp_path / "gone.json")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = report(str(tmp_path / "gone.json"))
     assert done.returncode == 2
     assert (
         done.stderr.strip().splitlines()[-1]
         == f"python -m bench.report: error: no result file {tmp_path / 'gone.json'}"
     )
+    assert "Traceback" not in done.stderr
+    assert (REPO_ROOT / "BENCHMARKS.md").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "selector", "reason"),
+    [
+        ('{"meta": {', "", "is not a bench result file: not JSON (Expecting property name"),
+        ("[1, 2]", "", 'is not a bench result file: no "meta" object at the top'),
+        (None, ":sim-1,sim-99", "has no dataset sim-99 (it has: sim-1)"),
+    ],
+    ids=["not-json", "no-meta", "unknown-dataset"],
+)
+def test_a_bad_result_file_or_dataset_is_one_line_naming_it_and_the_table_is_untouched(
+    tmp_path, text, selector, reason
+):
+    path = tmp_path / "bad.json"
+    if text is None:
+        write(path, "sim-1", [run(30.0, [27.0])])
+    else:
+        path.write_text(text)
+    before = (REPO_ROOT / "BENCHMARKS.md").read_bytes()
+    done = report(f"{path}{selector}")
+    assert done.returncode == 2, done.stdout
+    [line] = done.stderr.strip().splitlines()[-1:]
+    assert line.startswith(f"python -m bench.report: error: {path} {reason}"), line
     assert "Traceback" not in done.stderr
     assert (REPO_ROOT / "BENCHMARKS.md").read_bytes() == before
