@@ -422,14 +422,42 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
+def setting(name: str, kind: type, low: float, high: float | None = None, why: str = ""):
+    """An argparse type for a number set by flag or by `name` in the environment: a value that is not a number of
+    `kind` from low to high (a float: above low) is argparse's one-line error naming the setting and the value."""
+    wanted = ("a whole number" if kind is int else "a number") + (
+        f" from {low:g} to {high:g}" if high is not None else (f" >= {low:g}" if kind is int else f" > {low:g}")
+    )
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        fits = value is not None and (value >= low if kind is int else value > low) and (high is None or value <= high)
+        if not fits:
+            raise argparse.ArgumentTypeError(f"{name} must be {wanted}{why}, not {text!r}")
+        return value
+
+    return parse
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default=os.environ.get("BENCH_DATASETS") or "sim-1,tpch-sf1")
-    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS") or 3))
-    parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_WORK") or "/tmp/loyalty-bench"))
+    env = os.environ.get
+    # string defaults: argparse runs them through `type` too, so a bad BENCH_* value is the same one-line error
+    parser.add_argument("--datasets", default=env("BENCH_DATASETS") or "sim-1,tpch-sf1")
+    parser.add_argument("--runs", type=setting("BENCH_RUNS", int, 1), default=env("BENCH_RUNS") or "3")
+    parser.add_argument("--work", type=Path, default=Path(env("BENCH_WORK") or "/tmp/loyalty-bench"))
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
-    parser.add_argument("--daily-runs", type=int, default=int(os.environ.get("BENCH_DAILY_RUNS") or DAILY_RUNS))
-    parser.add_argument("--pandas-mem-gb", type=float, default=float(os.environ.get("BENCH_PANDAS_MEM_GB") or 16))
+    parser.add_argument(
+        "--daily-runs",
+        type=setting("BENCH_DAILY_RUNS", int, 1, DAILY_RUNS, " (the days held out of a TPC-H full build)"),
+        default=env("BENCH_DAILY_RUNS") or str(DAILY_RUNS),
+    )
+    parser.add_argument(
+        "--pandas-mem-gb", type=setting("BENCH_PANDAS_MEM_GB", float, 0), default=env("BENCH_PANDAS_MEM_GB") or "16"
+    )
     args = parser.parse_args(argv)
     unknown = []
     for name in args.datasets.split(","):
@@ -439,10 +467,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             unknown.append(name)
     if unknown:
         parser.error(f"BENCH_DATASETS has unknown dataset(s) {', '.join(unknown)}: use {', '.join(DATASETS)}")
-    if args.runs < 1:
-        parser.error("BENCH_RUNS must be >= 1")
-    if not 1 <= args.daily_runs <= DAILY_RUNS:
-        parser.error(f"BENCH_DAILY_RUNS must be 1 to {DAILY_RUNS} (the days held out of a TPC-H full build)")
     return args
 
 
