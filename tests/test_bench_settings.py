@@ -47,7 +47,8 @@ def test_a_bad_setting_is_one_line_naming_it(monkeypatch, capsys, env, argv, err
 
 
 def test_settings_from_the_environment_arrive_typed_and_flags_win(monkeypatch):
-    assert (parse_args([]).runs, parse_args([]).daily_runs, parse_args([]).pandas_mem_gb) == (3, 3, 16.0)
+    defaults = parse_args([])
+    assert (defaults.runs, defaults.daily_runs, defaults.pandas_mem_gb) == (3, 3, 16.0)
     monkeypatch.setenv("BENCH_RUNS", "2")
     monkeypatch.setenv("BENCH_DAILY_RUNS", "1")
     monkeypatch.setenv("BENCH_PANDAS_MEM_GB", "8.5")
