@@ -128,8 +128,8 @@ def load(path: Path, chosen: set[str] | None) -> dict:
     """One result file; ValueError with a one-line reason naming the file if it is not one, or lacks a chosen
     dataset."""
     try:
-        result = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{path} is not a bench result file: not JSON ({error})") from None
     if not isinstance(result, dict) or not isinstance(result.get("meta"), dict):
         raise ValueError(f'{path} is not a bench result file: no "meta" object at the top')

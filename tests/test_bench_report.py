@@ -80,10 +80,11 @@ VALID = object()  # a result file bench.run would write, holding sim-1 only
     [
         (None, "", "no result file {path}"),
         ('{"meta": {', "", "{path} is not a bench result file: not JSON (Expecting property name"),
+        (b"\x89PNG\r\n", "", "{path} is not a bench result file: not JSON ('utf-8' codec can't decode"),
         ("[1, 2]", "", '{path} is not a bench result file: no "meta" object at the top'),
         (VALID, ":sim-1,sim-99", "{path} has no dataset sim-99 (it has: sim-1)"),
     ],
-    ids=["missing", "not-json", "no-meta", "unknown-dataset"],
+    ids=["missing", "not-json", "binary", "no-meta", "unknown-dataset"],
 )
 def test_a_bad_result_file_or_dataset_is_one_line_naming_it_and_the_table_is_untouched(
     tmp_path, content, selector, error
@@ -91,6 +92,8 @@ def test_a_bad_result_file_or_dataset_is_one_line_naming_it_and_the_table_is_unt
     path = tmp_path / "bad.json"
     if content is VALID:
         write(path, "sim-1", [run(30.0, [27.0])])
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
     elif content is not None:
         path.write_text(content)
     before = (REPO_ROOT / "BENCHMARKS.md").read_bytes()
