@@ -97,9 +97,7 @@ def test_a_bad_result_file_or_dataset_is_one_line_naming_it_and_the_table_is_unt
     elif content is not None:
         path.write_text(content)
     before = (REPO_ROOT / "BENCHMARKS.md").read_bytes()
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.report", f"{path}{selector}"], cwd=REPO_ROOT, capture_output=True, text=True
-    )
+    done = report(f"{path}{selector}")
     assert done.returncode == 2, done.stdout
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("python -m bench.report: error: " + error.format(path=path)), last
