@@ -239,6 +239,36 @@ def test_stamped_mart_gates_profile_the_groups_written_since_they_last_passed(ma
     assert not passed and metadata["profiled"] == "every group" and metadata["rows_validated"] > 1
 
 
+def test_fct_deliveries_gate_profiles_the_whole_month_of_a_written_row(mart_gates_db, tmp_path, monkeypatch):
+    """The gate's bounds (Gate.bounds) cover the written month from its first to its last day, not only the days of
+    the rows written: a bad row written before the mark, on another day of that month, is still profiled."""
+    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: None)
+    gate = next(gate for gate in MART_GATES if gate.name == "marts_fct_deliveries")
+    assert gate.bounds
+    settings, marks, tamper = _gate_db(mart_gates_db, tmp_path, gate)
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        month, first, last = con.execute(
+            """
+            select date_trunc('month', delivered_date) as month, min(delivered_date), max(delivered_date)
+            from marts.fct_deliveries
+            where is_inspected
+            group by month
+            having min(delivered_date) < max(delivered_date)
+            order by month
+            limit 1
+            """
+        ).fetchone()
+    mark = marks().mark
+    day = "(select min(delivery_id) from marts.fct_deliveries where is_inspected and delivered_date = '{}')"
+    tamper(f"update marts.fct_deliveries set pass_rate = 1.5 where delivery_id = {day.format(first)}")
+    assert run_mart_gate(settings, gate)[0]  # written before the mark: not looked at
+    later = f"'{mark}'::timestamp + interval 1 second"
+    tamper(f"update marts.fct_deliveries set processed_at = {later} where delivery_id = {day.format(last)}")
+    passed, message, metadata = run_mart_gate(settings, gate)
+    assert not passed and "max_pass_rate: 1 failing, e.g. [1.5]" in message, (month, first, last)
+    assert metadata["rows_validated"] == 1  # that month alone
+
+
 def test_rfm_gate_profiles_the_current_snapshot_and_those_written_since_it_last_passed(
     mart_gates_db, tmp_path, monkeypatch
 ):
