@@ -15,7 +15,10 @@
     )
 }}
 
-with all_orders as (
+-- all_orders is read twice on an incremental run (the anti join reads two of its columns, `orders` the touched
+-- customers' rows): not materialized, each reads what it needs, where DuckDB would copy all 15 M rows of TPC-H SF10
+-- whole first (the select: 7.4-9.8 s -> 6.9-7.0 s)
+with all_orders as not materialized (
 
     select * from {{ ref('stg_shop__orders') }}
     where customer_id is not null
