@@ -456,14 +456,14 @@ def _written(table: str, *groups: str, always: str = "false", within: str = "") 
     column whose value in those groups lies between $low and $high (Gate.bounds; NULL: no bound)."""
     keys = ", ".join(f"{group} as written_{i}" for i, group in enumerate(groups))
     on = " and ".join(f"{group} is not distinct from written.written_{i}" for i, group in enumerate(groups))
-    bounded = f"where {within} between $low and $high or $low is null" if within else ""
+    # without `within` nothing is added: a gate's mark holds for its query's text (a changed text profiles every group)
+    bounded = f"\n                    where {within} between $low and $high or $low is null" if within else ""
     return f"""(
                     select * from {table}
                     semi join (
                         select distinct {keys} from {table}
                         where {_written_rows(always)}
-                    ) as written on {on}
-                    {bounded}
+                    ) as written on {on}{bounded}
                 )"""
 
 
