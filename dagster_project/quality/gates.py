@@ -65,8 +65,8 @@ class Gate:
     # highest value of the `within` column in the groups written after $tested_through (NULL: no bound), passed to
     # the query as $low and $high. Worked out first, so they reach the query as constants: DuckDB then filters the
     # scan by them and reads a row's other columns only where they hold, where the join on the written groups alone
-    # reads every column of every row (TPC-H SF10's fct_deliveries gate, 1 month of 80 written: 5.7 -> 2.1 s
-    # cold, 2.7 -> 1.3 s warm; bounds from a subquery in the same query: 2.2-3.1 s)
+    # reads every column of every row (TPC-H SF10's fct_deliveries gate, 1 month of 80 written: 2.7 -> 1.1-1.3 s
+    # warm; bounds from a subquery in the same query: 2.2-3.1 s; BENCHMARKS.md, eighteenth session)
     bounds: str = ""
 
     def frame(self, con: Any, params: dict | None = None, tested_through: dt.datetime | None = None) -> Any:
