@@ -186,8 +186,11 @@ def test_mart_gate_fails_a_broken_mart_value_naming_gate_and_expectation(
     assert docs_builds == [gate_name]  # the Data Docs are rebuilt to show the failure
 
 
-def _gate_db(mart_gates_db, tmp_path, gate):
-    """Settings over a private copy of the gates' build, a function giving `gate`'s marks, one tampering with it."""
+def _gate_db(mart_gates_db, tmp_path, monkeypatch, name):
+    """Gate `name`, settings over a private copy of the gates' build, a function giving the gate's marks, one
+    tampering with the copy; Data Docs are not rebuilt on a failure (seconds each)."""
+    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: None)
+    gate = next(gate for gate in MART_GATES if gate.name == name)
     settings = Settings(data_dir=tmp_path / "data")
     settings.build_db.parent.mkdir(parents=True)
     shutil.copy(mart_gates_db, settings.build_db)
@@ -200,17 +203,15 @@ def _gate_db(mart_gates_db, tmp_path, gate):
         with duckdb.connect(str(settings.build_db)) as con:
             con.execute(sql)
 
-    return settings, marks, tamper
+    return gate, settings, marks, tamper
 
 
 def test_stamped_mart_gates_profile_the_groups_written_since_they_last_passed(mart_gates_db, tmp_path, monkeypatch):
     """fct_deliveries' gate (per delivery month) profiles the months holding a row written after its mark; a pass
     moves the mark, a failure leaves it; no mark = every month. The build that made the fixture recorded the mark
     through the Dagster check."""
-    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: None)
-    gate = next(gate for gate in MART_GATES if gate.name == "marts_fct_deliveries")
+    gate, settings, marks, tamper = _gate_db(mart_gates_db, tmp_path, monkeypatch, "marts_fct_deliveries")
     assert gate.stamped
-    settings, marks, tamper = _gate_db(mart_gates_db, tmp_path, gate)
 
     with duckdb.connect(str(settings.build_db), read_only=True) as con:  # the build recorded every mark
         recorded = dict(con.execute("select scope, tested_through from meta.tested_through").fetchall())
@@ -242,10 +243,8 @@ def test_stamped_mart_gates_profile_the_groups_written_since_they_last_passed(ma
 def test_fct_deliveries_gate_profiles_the_whole_month_of_a_written_row(mart_gates_db, tmp_path, monkeypatch):
     """The gate's bounds (Gate.bounds) cover the written month from its first to its last day, not only the days of
     the rows written: a bad row written before the mark, on another day of that month, is still profiled."""
-    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: None)
-    gate = next(gate for gate in MART_GATES if gate.name == "marts_fct_deliveries")
+    gate, settings, marks, tamper = _gate_db(mart_gates_db, tmp_path, monkeypatch, "marts_fct_deliveries")
     assert gate.bounds
-    settings, marks, tamper = _gate_db(mart_gates_db, tmp_path, gate)
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         month, first, last = con.execute(
             """
@@ -274,10 +273,8 @@ def test_rfm_gate_profiles_the_current_snapshot_and_those_written_since_it_last_
 ):
     """mart_customer_rfm's gate (per snapshot and segment) always profiles the current snapshot, and the older ones
     holding a row written after its mark; editing the seed it compares with makes it profile every snapshot."""
-    monkeypatch.setattr(gx_runner, "build_data_docs", lambda: None)
-    gate = next(gate for gate in MART_GATES if gate.name == "marts_mart_customer_rfm")
+    gate, settings, marks, tamper = _gate_db(mart_gates_db, tmp_path, monkeypatch, "marts_mart_customer_rfm")
     assert gate.stamped
-    settings, marks, tamper = _gate_db(mart_gates_db, tmp_path, gate)
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         current, snapshot, every = con.execute(
             """

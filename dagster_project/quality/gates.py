@@ -471,9 +471,8 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
     window_days = int(v["supply_ranking_window_days"])
     trend_change = float(v["supply_ranking_trend_min_score_change"])
     compliance_change = float(v["supply_compliance_trend_min_change"])
-    deliveries = _written(
-        "marts.fct_deliveries", "cast(date_trunc('month', delivered_date) as date)", within="delivered_date"
-    )
+    month = "cast(date_trunc('month', delivered_date) as date)"
+    deliveries = _written("marts.fct_deliveries", month, within="delivered_date")
     return (
         Gate(
             name="marts_fct_deliveries",
@@ -481,7 +480,7 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
             stamped=True,
             query=f"""
                 select
-                    cast(date_trunc('month', delivered_date) as date) as delivered_month,
+                    {month} as delivered_month,
                     count(*) as deliveries,
                     count(*) - count(distinct delivery_id) as duplicate_delivery_ids,
                     count(*) filter (where delivery_id is null or po_id is null or factory_id is null) as null_keys,
