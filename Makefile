@@ -36,9 +36,10 @@ daily: $(VENV)/.installed  ## what the schedule runs for one day: make daily DAT
 backfill: $(VENV)/.installed  ## load a range of days in one run: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD
 	@$(PY) -m dagster_project.cli backfill
 
-test: $(VENV)/.installed  ## the whole test suite, including real builds on small data
+TEST_WORKERS ?= 2
+test: $(VENV)/.installed  ## the whole test suite, including real builds on small data (TEST_WORKERS processes)
 	@$(PY) -m dagster_project.cli prepare
-	@$(PY) -m pytest -q --durations=12 $(PYTEST_ARGS)
+	@$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=12 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed  ## benchmarks vs DuckDB floor and pandas (BENCH_DATASETS=sim-1,tpch-sf1 BENCH_RUNS=3)
 	@$(PY) -m bench.run $(if $(BENCH_DATASETS),--datasets $(BENCH_DATASETS)) $(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) $(if $(BENCH_DAILY_RUNS),--daily-runs $(BENCH_DAILY_RUNS)) $(BENCH_ARGS)

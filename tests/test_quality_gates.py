@@ -186,6 +186,32 @@ def test_mart_gate_fails_a_broken_mart_value_naming_gate_and_expectation(
     assert docs_builds == [gate_name]  # the Data Docs are rebuilt to show the failure
 
 
+def test_data_docs_builds_take_turns_and_keep_the_newest_results_of_each_suite(tmp_path, monkeypatch):
+    """Builds in other DATA_DIRs share the GX project: while one prunes and renders the Data Docs, another waits."""
+    import fcntl
+    import threading
+    from types import SimpleNamespace
+
+    root = tmp_path / "expectations"
+    runs = root / "gx" / "uncommitted" / "validations" / "raw_orders" / "__none__"
+    stamps = [f"20260101T0000{i:02d}.000000Z" for i in range(gx_runner.KEEP_VALIDATIONS + 5)]
+    for stamp in stamps:
+        (runs / stamp).mkdir(parents=True)
+    rendered = []
+    site = SimpleNamespace(build_data_docs=lambda: rendered.append(root))
+    monkeypatch.setattr(gx_runner, "context", lambda project_root: site if project_root == root else None)
+    with open(root / "gx" / "uncommitted" / "data_docs.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another build is rendering
+        waiting = threading.Thread(target=gx_runner.build_data_docs, args=(root,))
+        waiting.start()
+        waiting.join(1.0)
+        assert waiting.is_alive() and rendered == []
+        assert sorted(p.name for p in runs.iterdir()) == stamps  # nothing pruned under the other build's feet
+    waiting.join(30)
+    assert not waiting.is_alive() and rendered == [root]
+    assert sorted(p.name for p in runs.iterdir()) == stamps[-gx_runner.KEEP_VALIDATIONS :]
+
+
 def _gate_db(mart_gates_db, tmp_path, monkeypatch, name):
     """Gate `name`, settings over a private copy of the gates' build, a function giving the gate's marks, one
     tampering with the copy; Data Docs are not rebuilt on a failure (seconds each)."""

@@ -49,9 +49,13 @@ class GateResult:
         return f"gate {self.gate} failed: " + "; ".join(str(f) for f in self.failures)
 
 
-@cache
 def context(project_root: Path = GX_ROOT) -> Any:
-    """The file-backed GX context of this repo."""
+    """The file-backed GX context of this repo (one per process: `context()` and `context(GX_ROOT)` are the same)."""
+    return _context(project_root)
+
+
+@cache
+def _context(project_root: Path) -> Any:
     import great_expectations as gx
 
     # analytics and progress bars are switched off in expectations/gx/great_expectations.yml
@@ -118,10 +122,19 @@ def prune_validations(keep: int = KEEP_VALIDATIONS, project_root: Path = GX_ROOT
     return removed
 
 
-def build_data_docs() -> dict[str, str]:
-    """Prune old validation results, then rebuild the local Data Docs site; returns {site: url}."""
-    prune_validations()
-    return context().build_data_docs()
+def build_data_docs(project_root: Path = GX_ROOT) -> dict[str, str]:
+    """Prune old validation results, then rebuild the local Data Docs site; returns {site: url}.
+
+    Builds in other DATA_DIRs share this GX project: one process's prune would delete results another is
+    rendering, so both steps hold an exclusive lock on gx/uncommitted/data_docs.lock (released on exit or crash)."""
+    import fcntl
+
+    lock = project_root / "gx" / "uncommitted" / "data_docs.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        prune_validations(project_root=project_root)
+        return context(project_root).build_data_docs()
 
 
 def ensure_checkpoint(name: str) -> None:
