@@ -19,7 +19,7 @@ import os
 import re
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from dagster_project.settings import REPO_ROOT
 
 
 def run_steps(instance, run) -> dict:
@@ -89,20 +89,21 @@ def dbt_nodes(folder: Path, top: int) -> dict:
                 node = (query.get("node_info") or {}).get("unique_id")
                 if node and entry["data"]["elapsed"] > slowest.get(node, (-1.0, ""))[0]:
                     slowest[node] = (entry["data"]["elapsed"], _statement(query["sql"]))
-    nodes = sorted(results["results"], key=lambda r: r["execution_time"], reverse=True)
+    nodes = sorted(results["results"], key=lambda r: r["execution_time"], reverse=True)[:top]
+    statements = [slowest.get(r["unique_id"], (None, "")) for r in nodes]
     return {
         "folder": str(folder),
         "elapsed_s": results["elapsed_time"],
-        "nodes_count": len(nodes),
+        "nodes_count": len(results["results"]),
         "nodes": [
             {
                 "node": r["unique_id"],
                 "status": r["status"],
                 "s": r["execution_time"],
-                "slowest_sql_s": slowest.get(r["unique_id"], (None, ""))[0],
-                "slowest_sql": slowest.get(r["unique_id"], (None, ""))[1],
+                "slowest_sql_s": seconds,
+                "slowest_sql": sql,
             }
-            for r in nodes[:top]
+            for r, (seconds, sql) in zip(nodes, statements, strict=True)
         ],
     }
 
