@@ -54,18 +54,6 @@ orders as (
 ),
 {% endif %}
 
-order_items as (
-
-    select order_items.*
-    from {{ ref('stg_shop__order_items') }} as order_items
-    {% if is_incremental() %}
-    where {{ rows_by_rowid(ref('stg_shop__order_items'), "order_id in (select order_id from orders)") }}
-    {% else %}
-    semi join orders on order_items.order_id = orders.order_id
-    {% endif %}
-
-),
-
 order_lines as (
 
     select
@@ -75,7 +63,8 @@ order_lines as (
         order_items.paid_unit_price < order_items.list_unit_price as is_discounted,
         order_items.quantity * order_items.paid_unit_price as line_net_amount,
         products.category
-    from order_items
+    from {{ ref('stg_shop__order_items') }} as order_items
+    semi join orders on order_items.order_id = orders.order_id
     left join {{ ref('stg_shop__products') }} as products on order_items.sku = products.sku
 
 ),

@@ -28,17 +28,6 @@ reprocess_window as (
 
 ),
 
--- the deliveries with a delivery or an inspection row in the window
-recently_loaded_deliveries as (
-
-    select delivery_id from {{ ref('stg_shop__inspections') }}
-    where partition_date >= (select reprocess_from_date from reprocess_window)
-    union
-    select delivery_id from {{ ref('stg_shop__deliveries') }}
-    where partition_date >= (select reprocess_from_date from reprocess_window)
-
-),
-
 changed_purchase_orders as (
 
     select po_id
@@ -62,11 +51,17 @@ changed_purchase_orders as (
     -- the kept PO of a delivery with a new inspection, and of a delivery sent again (maybe against another PO: the
     -- old PO loses the part). Kept rows hold each delivery's PO as of the last run, which staging had then; a
     -- delivery that got another PO since is in the window above with its new PO, and one not kept yet is in the
-    -- window itself, or its PO is, or it has no PO to be joined with. One scan of the kept deliveries' ids instead
-    -- of two of 58 M-row tables (the select on a TPC-H SF10 build: 10.5 -> 8.7-9.4 s, the same rows).
-    select po_id
-    from {{ this }}
-    where {{ rows_by_rowid(this, "delivery_id in (select delivery_id from recently_loaded_deliveries)") }}
+    -- window itself, or its PO is, or it has no PO to be joined with. One scan of the kept deliveries instead of
+    -- two of 58 M-row tables (the select on a TPC-H SF10 build: 10.5 -> 8.7-9.4 s, the same rows).
+    select kept.po_id
+    from {{ this }} as kept
+    semi join (
+        select delivery_id from {{ ref('stg_shop__inspections') }}
+        where partition_date >= (select reprocess_from_date from reprocess_window)
+        union
+        select delivery_id from {{ ref('stg_shop__deliveries') }}
+        where partition_date >= (select reprocess_from_date from reprocess_window)
+    ) as recent on kept.delivery_id = recent.delivery_id
 
 ),
 {% endif %}
@@ -75,7 +70,7 @@ deliveries as (
 
     select * from {{ ref('stg_shop__deliveries') }}
     {% if is_incremental() %}
-    where {{ rows_by_rowid(ref('stg_shop__deliveries'), "po_id in (select po_id from changed_purchase_orders)") }}
+    where po_id in (select po_id from changed_purchase_orders)
     {% endif %}
 
 ),
@@ -83,9 +78,6 @@ deliveries as (
 purchase_orders as (
 
     select * from {{ ref('stg_shop__purchase_orders') }}
-    {% if is_incremental() %}
-    where {{ rows_by_rowid(ref('stg_shop__purchase_orders'), "po_id in (select po_id from changed_purchase_orders)") }}
-    {% endif %}
 
 ),
 
@@ -99,7 +91,7 @@ inspections_by_delivery as (
         max(partition_date) as partition_date
     from {{ ref('stg_shop__inspections') }}
     {% if is_incremental() %}
-    where {{ rows_by_rowid(ref('stg_shop__inspections'), "delivery_id in (select delivery_id from deliveries)") }}
+    where delivery_id in (select delivery_id from deliveries)
     {% endif %}
     group by delivery_id
 
