@@ -94,9 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--runs and --top must be at least 1, not {args.runs} and {args.top}")
     sqls = [path.read_text().strip().rstrip(";") for path in args.sql]
 
-    con = duckdb.connect(str(args.database), read_only=True)
-    step = "--setup"
+    step, con = f"opening {args.database}", None
     try:
+        con = duckdb.connect(str(args.database), read_only=True)  # fails while a build holds the file read-write
+        step = "--setup"
         for statement in args.setup:
             con.execute(statement)
         walls: dict[int, list[float]] = {i: [] for i in range(len(sqls))}
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {step}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
     finally:
-        con.close()
+        if con is not None:
+            con.close()
     for line in summary:
         if args.json:
             print(json.dumps(line))

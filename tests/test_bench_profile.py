@@ -77,6 +77,10 @@ def test_profile_bad_input_is_one_line(tmp_path):
     (tmp_path / "bad.sql").write_text("select * from marts.missing_table")
     missing = profile(str(db), str(tmp_path / "nope.sql"))
     assert missing.returncode == 2 and "no SQL file" in missing.stderr and "Traceback" not in missing.stderr
+    (tmp_path / "not_a_database.duckdb").write_text("not a database")
+    unreadable = profile(str(tmp_path / "not_a_database.duckdb"), str(tmp_path / "bad.sql"))
+    assert unreadable.returncode == 1 and "Traceback" not in unreadable.stderr, unreadable.stderr
+    assert unreadable.stderr.startswith(f"error: opening {tmp_path / 'not_a_database.duckdb'}: ")
     failing = profile(str(db), str(tmp_path / "bad.sql"))
     assert failing.returncode == 1 and "Traceback" not in failing.stderr
     [line] = failing.stderr.strip().splitlines()
