@@ -90,11 +90,9 @@ def run_build(
     from dagster import DagsterInstance
 
     from dagster_project.definitions import defs
-    from dagster_project.quality import gx_runner
 
     job = defs.resolve_job_def(job_name)
     print(f"build: {settings.source} {first_day} .. {last_day} → {settings.build_db}", flush=True)
-    gx_runner.warm_up()  # the GX import, beside the run's start and extract instead of inside the first gate
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,

@@ -186,20 +186,6 @@ def test_mart_gate_fails_a_broken_mart_value_naming_gate_and_expectation(
     assert docs_builds == [gate_name]  # the Data Docs are rebuilt to show the failure
 
 
-def test_gx_warm_up_makes_the_one_context_the_gates_then_use():
-    """cli.run_build starts gx_runner.warm_up() as a run starts: a gate asking for the context meanwhile waits for
-    the one being made instead of importing GX and making a second."""
-    gx_runner._context.cache_clear()
-    thread = gx_runner.warm_up()
-    first = gx_runner.context()  # while the warm-up may still be importing
-    thread.join(timeout=120)
-    assert not thread.is_alive() and thread.daemon
-    assert gx_runner.context() is first
-    info = gx_runner._context.cache_info()
-    # made once; the warm-up's call and this test's two calls: one miss, two hits
-    assert (info.misses, info.hits) == (1, 2), info
-
-
 def test_data_docs_builds_take_turns_and_keep_the_newest_results_of_each_suite(tmp_path, monkeypatch):
     """Builds in other DATA_DIRs share the GX project: while one prunes and renders the Data Docs, another waits."""
     import fcntl

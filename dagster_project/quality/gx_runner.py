@@ -8,9 +8,7 @@ under expectations/gx/.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -51,28 +49,9 @@ class GateResult:
         return f"gate {self.gate} failed: " + "; ".join(str(f) for f in self.failures)
 
 
-_CONTEXT_LOCK = threading.Lock()
-
-
 def context(project_root: Path = GX_ROOT) -> Any:
-    """The file-backed GX context of this repo (one per process: `context()` and `context(GX_ROOT)` are the same;
-    a caller waits for the one warm_up() may be making)."""
-    with _CONTEXT_LOCK:
-        return _context(project_root)
-
-
-def warm_up() -> threading.Thread:
-    """Import GX and make the context in a background thread. The import is ~4-9 s of Python that the first gate
-    would otherwise pay; started as a run starts, it runs beside the day's extract (DuckDB, which releases the
-    GIL). An error is left to the first gate, which makes the context again and raises it there."""
-
-    def load() -> None:
-        with contextlib.suppress(Exception):
-            context()
-
-    thread = threading.Thread(target=load, name="gx-warm-up", daemon=True)
-    thread.start()
-    return thread
+    """The file-backed GX context of this repo (one per process: `context()` and `context(GX_ROOT)` are the same)."""
+    return _context(project_root)
 
 
 @cache
