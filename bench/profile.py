@@ -29,6 +29,8 @@ from pathlib import Path
 
 import duckdb
 
+SAME_ROWS_TEXT = {None: "", True: ", same rows as the first", False: ", ROWS DIFFER from the first"}
+
 
 def operators(profile: dict) -> list[dict]:
     """Every operator of DuckDB's JSON profile, flattened: type, what it reads or joins on, rows out, seconds."""
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         step = "--setup"
         for statement in args.setup:
             con.execute(statement)
-        walls: dict[int, list[float]] = {i: [] for i in range(len(sqls))}
+        walls: list[list[float]] = [[] for _ in sqls]
         for run in range(1, args.runs + 1):
             for i, (path, sql) in enumerate(zip(args.sql, sqls, strict=True)):
                 step = str(path)
@@ -129,11 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(line))
         else:
-            same = (
-                ""
-                if line["same_rows_as_first"] is None
-                else (", same rows as the first" if line["same_rows_as_first"] else ", ROWS DIFFER from the first")
-            )
+            same = SAME_ROWS_TEXT[line["same_rows_as_first"]]
             print(f"{line['sql']}: median {line['median_wall_s']:.2f} s of {line['walls_s']}{same}")
     return 0 if all(line["same_rows_as_first"] is not False for line in summary) else 3
 

@@ -8,6 +8,7 @@ under expectations/gx/.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -127,8 +128,6 @@ def build_data_docs(project_root: Path = GX_ROOT) -> dict[str, str]:
 
     Builds in other DATA_DIRs share this GX project: one process's prune would delete results another is
     rendering, so both steps hold an exclusive lock on gx/uncommitted/data_docs.lock (released on exit or crash)."""
-    import fcntl
-
     lock = project_root / "gx" / "uncommitted" / "data_docs.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "w") as held:
