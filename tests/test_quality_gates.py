@@ -26,6 +26,7 @@ from dagster_project.settings import Settings
 from dagster_project.sources import simulator
 from dagster_project.sources.contract import RAW_TABLES, TABLE_NAMES
 from dagster_project.warehouse import raw
+from tests.conftest import run_dbt
 
 
 def _upstream_steps(job: dg.JobDefinition, step: str) -> set[str]:
@@ -138,6 +139,36 @@ MART_TAMPERING = [
         "expect_column_values_to_be_in_set on alert_type_indicator: ",
     ),
     (
+        "marts_mart_factory_alerts",
+        "insert into marts.mart_factory_alerts select * replace (factory_id || '-x' as factory_id) "
+        "from marts.mart_factory_alerts where alert_id = (select min(alert_id) from marts.mart_factory_alerts)",
+        "expect_column_values_to_be_between on duplicate_alert_ids: 1 failing, e.g. [2]",
+    ),
+    (
+        "marts_mart_factory_alerts",
+        "insert into marts.mart_factory_alerts select * replace (alert_id || '-x' as alert_id) "
+        "from marts.mart_factory_alerts where alert_id = (select min(alert_id) from marts.mart_factory_alerts)",
+        "expect_column_values_to_be_between on duplicate_alert_keys: 1 failing, e.g. [1]",
+    ),
+    (
+        "marts_mart_factory_alerts",
+        "update marts.mart_factory_alerts set recent_value = 1.5 "
+        "where alert_id = (select min(alert_id) from marts.mart_factory_alerts where alert_type = 'decline')",
+        "expect_column_values_to_be_between on max_decline_rate: 1 failing, e.g. [1.5]",
+    ),
+    (
+        "marts_dim_customers",
+        "insert into marts.dim_customers select * replace (orders_count + 1 as orders_count) "
+        "from marts.dim_customers where customer_id = (select min(customer_id) from marts.dim_customers)",
+        "expect_column_values_to_be_between on duplicate_customer_ids: 1 failing, e.g. [2]",
+    ),
+    (
+        "marts_dim_customers",
+        "update marts.dim_customers set net_revenue = -1 "
+        "where customer_id = (select min(customer_id) from marts.dim_customers)",
+        "expect_column_values_to_be_between on min_net_revenue: 1 failing, e.g. [-1",
+    ),
+    (
         "marts_supply_reconciliation",
         "delete from marts.fct_deliveries where delivery_id = (select min(delivery_id) from marts.fct_deliveries)",
         "expect_column_values_to_be_between on deliveries_count_difference: 2 failing, e.g. [1",
@@ -184,6 +215,22 @@ def test_mart_gate_fails_a_broken_mart_value_naming_gate_and_expectation(
     assert result.message().startswith(f"gate {gate_name} failed: ")
     assert expected in result.message()
     assert docs_builds == [gate_name]  # the Data Docs are rebuilt to show the failure
+
+
+def test_a_duplicated_order_id_fails_dbts_unique_test_a_blocking_check_of_fct_orders(mart_gates_db, tmp_path):
+    """fct_orders' duplicate ids are dbt's rule alone (its unique test over the whole table): the GX gate's per-day
+    profile no longer counts them, so the dbt test must fail and block the publish."""
+    from dagster_project.defs.dbt.assets import dbt_models
+
+    unique_test = "unique_fct_orders_order_id"
+    [spec] = [spec for spec in dbt_models.check_specs if spec.name == unique_test]
+    assert spec.asset_key == dg.AssetKey(["marts", "fct_orders"]) and spec.blocking
+    tampered = tmp_path / "tampered.duckdb"
+    shutil.copy(mart_gates_db, tampered)
+    with duckdb.connect(str(tampered)) as con:
+        con.execute("insert into marts.fct_orders (select * from marts.fct_orders order by order_id limit 1)")
+    out = run_dbt(tampered, tmp_path, "test", "--select", unique_test, succeeds=False)
+    assert f"FAIL 1 {unique_test}" in out, out[-2000:]
 
 
 def test_data_docs_builds_take_turns_and_keep_the_newest_results_of_each_suite(tmp_path, monkeypatch):

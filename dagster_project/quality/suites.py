@@ -66,7 +66,6 @@ def _mart_expectations(name: str) -> list[Any]:
             gxe.ExpectTableRowCountToBeBetween(min_value=1),
             gxe.ExpectColumnValuesToNotBeNull(column="ordered_date"),
             gxe.ExpectColumnValuesToBeUnique(column="ordered_date"),
-            gxe.ExpectColumnValuesToBeBetween(column="duplicate_order_ids", min_value=0, max_value=0),
             gxe.ExpectColumnValuesToBeBetween(column="min_net_amount", min_value=0),
             gxe.ExpectColumnValuesToBeBetween(column="net_above_gross", min_value=0, max_value=0),
             gxe.ExpectColumnValuesToBeBetween(column="orders", min_value=1),
@@ -86,10 +85,8 @@ def _mart_expectations(name: str) -> list[Any]:
     if name == "marts_dim_customers":
         return [
             gxe.ExpectTableRowCountToBeBetween(min_value=1),
-            gxe.ExpectColumnValuesToNotBeNull(column="customer_id"),
-            gxe.ExpectColumnValuesToBeUnique(column="customer_id"),
-            gxe.ExpectColumnValuesToBeBetween(column="orders_count", min_value=0),
-            gxe.ExpectColumnValuesToBeBetween(column="net_revenue", min_value=0),
+            *_zero("null_customer_ids", "duplicate_customer_ids"),
+            *_between(0, None, "min_orders_count", "min_net_revenue"),
         ]
     if name == "marts_reconciliation":
         return [
@@ -309,8 +306,7 @@ def _supply_mart_expectations(name: str) -> list[Any]:
         ]
     if name == "marts_mart_factory_alerts":
         return [
-            *_keys("alert_id"),
-            *_keys("factory_id", "alert_type", "indicator", "opened_date"),
+            *_zero("duplicate_alert_ids", "duplicate_alert_keys", "null_keys"),
             *_in_set("alert_type", ["decline", "tier_floor"]),
             *_in_set("indicator", [*SUPPLY_INDICATORS, "score"]),
             gxe.ExpectColumnValuesToBeInSet(
@@ -321,9 +317,9 @@ def _supply_mart_expectations(name: str) -> list[Any]:
             *_in_set("status", ["open", "closed"]),
             *_zero("status_mismatches"),
             *_between(0, 1, "min_decline_rate", "max_decline_rate"),
-            *_between(0, SCORE_MAX, "tier_floor_score"),
-            *_between(1, None, "breach_periods_count"),
-            *_between(0, None, "deliveries_count"),
+            *_between(0, SCORE_MAX, "min_tier_floor_score", "max_tier_floor_score"),
+            *_between(1, None, "alerts", "min_breach_periods_count"),
+            *_between(0, None, "min_deliveries_count"),
             *_zero("drop_mismatches", "date_order_mismatches", "severity_mismatches"),
         ]
     if name == "marts_mart_supplier_scorecard":
