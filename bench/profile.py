@@ -68,8 +68,17 @@ def profile_once(con: duckdb.DuckDBPyConnection, table: str, sql: str, top: int)
     return {"wall_s": round(wall, 3), "rows": rows, "operators": operators(profile)[:top]}
 
 
+def _column_names(con: duckdb.DuckDBPyConnection, table: str, ignore: list[str]) -> list[str]:
+    return [d[0] for d in con.execute(f"select * from {table} limit 0").description if d[0] not in ignore]
+
+
 def same_rows(con: duckdb.DuckDBPyConnection, first: str, other: str, ignore: list[str]) -> bool:
-    columns = "* exclude ({})".format(", ".join(ignore)) if ignore else "*"
+    """Whether two results hold the same rows (as multisets), leaving out the `ignore` columns where they appear;
+    results with other columns (names or order) never do."""
+    names = _column_names(con, first, ignore)
+    if names != _column_names(con, other, ignore):
+        return False
+    columns = ", ".join('"' + name.replace('"', '""') + '"' for name in names)
     differing = con.execute(
         f"select (select count(*) from (select {columns} from {first} except all select {columns} from {other}))"
         f" + (select count(*) from (select {columns} from {other} except all select {columns} from {first}))"

@@ -27,6 +27,8 @@ def test_profile_alternates_the_files_shows_their_operators_and_compares_their_r
         "where units in (select units from threshold)",
         "plain.sql": 'select order_id, units, 2 as stamp from "warehouse"."marts"."orders" where units = 3;',
         "other.sql": "select order_id, units, 1 as stamp from warehouse.marts.orders where units = 4",
+        # the same rows without the ignored column: a select that dropped a column (as a rewrite might)
+        "narrow.sql": "select order_id, units from warehouse.marts.orders where units = 3",
     }
     for name, text in sql.items():
         (tmp_path / name).write_text(text)
@@ -69,6 +71,14 @@ def test_profile_alternates_the_files_shows_their_operators_and_compares_their_r
     assert stamped.returncode == 3 and "ROWS DIFFER" in stamped.stdout, stamped.stdout
     other = profile(str(db), str(tmp_path / "semi.sql"), str(tmp_path / "other.sql"), "--runs", "1", "--setup", setup)
     assert other.returncode == 3 and "other.sql: median" in other.stdout and "ROWS DIFFER" in other.stdout
+    # --ignore leaves out a column where it appears; other columns than the first file's are other rows, told with
+    # the medians, not an error
+    narrow = profile(
+        str(db), str(tmp_path / "plain.sql"), str(tmp_path / "narrow.sql"), "--runs", "1", "--ignore", "stamp"
+    )
+    assert narrow.returncode == 0 and "narrow.sql: median" in narrow.stdout, narrow.stdout + narrow.stderr
+    wide = profile(str(db), str(tmp_path / "plain.sql"), str(tmp_path / "narrow.sql"), "--runs", "1")
+    assert wide.returncode == 3 and "narrow.sql: median" in wide.stdout and "ROWS DIFFER" in wide.stdout, wide.stderr
 
 
 def test_profile_bad_input_is_one_line(tmp_path):

@@ -376,6 +376,9 @@ def test_a_mart_with_processed_at_is_compared_by_its_rows_stamps(tmp_path):
     assert change == publishing.TableChange(partitions=4, rewritten=3, how="partitions")
     assert _same_rows(build, serving)["fct_deliveries"] == (0, 0)
     assert july.stat().st_mtime_ns == july_written
+    # only the changed days' rows were written again: April 2 (delivery 1) and May 20 (deliveries 49 and 1000); the
+    # day of delivery 31 (May 2) and of 70 (June 10) are gone, the months' other 87 rows stay as they were
+    assert change.rows == 3
     _parquet_matches(serving)
 
     # the stamps are the contract (every dbt run that writes a row stamps it): the publish reads nothing else of

@@ -8,12 +8,13 @@ build it sees. Parquet copies follow, each swapped in the same way: `parquet/<ma
 marts a folder with one file per partition, `parquet/<mart>/<partition>.parquet` (read `<mart>/*.parquet`).
 
 A daily run changes a few partitions of the large marts (today's RFM snapshot, this month's deliveries), so the
-new file starts as a byte copy of the serving file and only what differs is re-written: per partition of a mart
-(PARTITIONS) the build and the serving copy are compared by the sum of their rows' 64-bit hashes (of the rows'
-WRITTEN_AT stamps alone, for a mart that has that column); partitions that differ are deleted and inserted again
-from the build, a mart whose columns changed (or that is new) is
-copied whole, a mart no longer built is dropped. Parquet files are written again only for the marts and
-partitions that changed; a partition no longer built loses its file.
+new file starts as a byte copy of the serving file and only what differs is re-written: per group of a mart's rows
+(the rows alike in the columns its PARTITIONS expression names, e.g. one delivery day) the build and the serving
+copy are compared by their row count and the sum of their rows' 64-bit hashes (of the rows' WRITTEN_AT stamps
+alone, for a mart that has that column); groups that differ are deleted and inserted again from the build, a mart
+whose groups all differ, whose columns changed (or that is new) is copied whole, a mart no longer built is dropped.
+Parquet files are written again only for the marts and partitions holding a group that changed; a partition no
+longer built loses its file.
 The serving file's marts therefore always hold the same rows as the build's (tests/test_publish.py checks it);
 row order is not kept, so BI queries need their own `order by`, as they always did. The new file starts empty
 instead (every mart copied, every Parquet file written) when the serving file cannot be read (a damaged block
@@ -39,12 +40,13 @@ from dagster_project.warehouse.rules import quote_identifier
 
 PUBLISHED_SCHEMAS = ("marts",)
 
-# The partition of each large mart: a publish re-writes a mart's changed partitions only, in the serving file and
-# in its Parquet folder, where the partition's text names the file. Any expression of the mart's columns works (a
-# wrong choice costs time, never rows; partitions whose names come out alike share a file); a mart not named here
-# is one partition and one Parquet file. The publish groups a mart's rows by the columns the expression names and
-# works the expression out once per group, so name columns with few values (a date, not a timestamp). Column names
-# starting with _publish_ are the publish's own (a mart with one stops the publish with an error naming it).
+# The partition of each large mart: a publish re-writes a mart's changed groups in the serving file and the changed
+# partitions' files in its Parquet folder, where the partition's text names the file. Any expression of the mart's
+# columns works (a wrong choice costs time, never rows; partitions whose names come out alike share a file); a mart
+# not named here is one partition and one Parquet file. The publish groups a mart's rows by the columns the
+# expression names (a group: the rows alike in them, compared and re-written as one) and works the expression out
+# once per group, so name columns with few values (a date, not a timestamp). Column names starting with _publish_
+# are the publish's own (a mart with one stops the publish with an error naming it).
 PARTITIONS = {
     "fct_orders": "strftime(ordered_date, '%Y-%m')",
     "fct_deliveries": "strftime(delivered_date, '%Y-%m')",
@@ -71,6 +73,7 @@ class TableChange:
     partitions: int  # partitions in the build's table
     rewritten: int  # of them written into the serving file this publish (all of them when copied whole)
     how: str  # "unchanged", "partitions", "copied" (new, columns changed or everything changed), "dropped"
+    rows: int = field(default=0, compare=False)  # rows written into the serving file this publish (copied: all)
 
 
 @dataclass(frozen=True)
@@ -259,50 +262,61 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
 
     def copied(kept: tuple[int, frozenset[str]] | None = None) -> _Synced:
         """Copy the mart whole; `kept`: the build's groups are in parts_table already (partitions, files)."""
-        con.execute(f"create or replace table {name} as select * from {source}")
+        (rows,) = con.execute(f"create or replace table {name} as select * from {source}").fetchone()
         partitions, files = kept or _keep_parts(con, parts_table, groups(name, fingerprint=False))
-        return _Synced(name, TableChange(partitions, partitions, "copied"), part, base, files, files)
+        return _Synced(name, TableChange(partitions, partitions, "copied", rows), part, base, files, files)
 
     if _columns(con, database, schema, table) != columns:  # new, or its columns changed
         return copied()
     partitions, files = _keep_parts(con, parts_table, groups(source))
     con.execute(f"create or replace temp table serving_groups as {groups(name)}")
-    by_partition = "select _publish_part as part, sum(_publish_n) as n, sum(_publish_h) as h from {} group by 1"
+    # the groups whose rows differ (count or sum of hashes), not the partitions holding them: a daily run re-writes
+    # the last days of a month, and re-writing the month whole re-inserted 0.8 M rows of TPC-H SF10's fct_deliveries
+    # where 0.22 M had changed (BENCHMARKS.md, twenty-second session)
+    coalesced = "".join(f"coalesce(new.{c}, old.{c}) as {c}, " for c in base)
     con.execute(
         f"""
-        create or replace temp table changed_partitions as
-        select coalesce(new.part, old.part) as part, new.n is not null as in_build
-        from ({by_partition.format(parts_table)}) as new
-        full join ({by_partition.format("serving_groups")}) as old on new.part is not distinct from old.part
-        where new.h is distinct from old.h
+        create or replace temp table changed_groups as
+        select {coalesced}coalesce(new._publish_part, old._publish_part) as _publish_part,
+            new._publish_n is not null as _publish_in_build
+        from {parts_table} as new
+        full join serving_groups as old on {_on("new", "old", base)}
+        where (new._publish_n, new._publish_h) is distinct from (old._publish_n, old._publish_h)
         """
     )
-    changed, in_build = con.execute(
-        "select count(*), count(*) filter (where in_build) from changed_partitions"
+    # in_build: the build's partitions holding a changed group (one whose rows are all gone included)
+    changed, changed_in_build, groups_in_build, in_build = con.execute(
+        f"""
+        select
+            count(*),
+            count(*) filter (where _publish_in_build),
+            (select count(*) from {parts_table}),
+            (
+                select count(*) from (select distinct _publish_part from changed_groups) as c
+                semi join {parts_table} as p on c._publish_part is not distinct from p._publish_part
+            )
+        from changed_groups
+        """
     ).fetchone()
     if changed == 0:
         return _Synced(name, TableChange(partitions, 0, "unchanged"), part, base, files, frozenset())
-    if in_build == partitions:  # every partition changed: one copy beats delete + insert
+    if changed_in_build == groups_in_build:  # every group changed: one copy beats delete + insert
         return copied((partitions, files))
     # rows are picked by a join on their group's columns, not by working out each row's partition: inserting the
     # changed months of fct_deliveries at TPC-H SF1 took 0.4 s instead of 0.9 s (BENCHMARKS.md, eighth session)
-    of_changed = (
-        "(select {columns} from {groups} as g semi join changed_partitions as c "
-        "on g._publish_part is not distinct from c.part) as c"
-    )
-    gone = of_changed.format(columns=columns_sql, groups="serving_groups")
-    new = of_changed.format(columns=columns_sql, groups=parts_table)
-    within, bounds = _within(con, f"(select * from {gone} union all select * from {new})", base)
+    gone = f"(select {columns_sql} from changed_groups) as c"
+    new = f"(select {columns_sql} from changed_groups where _publish_in_build) as c"
+    within, bounds = _within(con, gone, base)
     con.execute(f"delete from {name} as t using {gone} where {_on('t', 'c', base)}{within}", bounds)
-    con.execute(
+    (rows,) = con.execute(
         f"insert into {name} select t.* from {source} as t semi join {new} on {_on('t', 'c', base)} where true{within}",
         bounds,
-    )
+    ).fetchone()
     # a partition gone from the build changes a file only if another partition shares it
     changed_files = files & {
-        file for (file,) in con.execute(f"select distinct {_file_name('part')} from changed_partitions").fetchall()
+        file for (file,) in con.execute(f"select distinct {_file_name('_publish_part')} from changed_groups").fetchall()
     }
-    return _Synced(name, TableChange(partitions, in_build, "partitions"), part, base, files, changed_files)
+    return _Synced(name, TableChange(partitions, in_build, "partitions", rows), part, base, files, changed_files)
 
 
 def _write_parquet(

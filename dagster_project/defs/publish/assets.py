@@ -24,13 +24,19 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     rewritten = {name: change for name, change in result.changes.items() if change.how != "unchanged"}
     context.log.info(
         f"publish: {result.timings.get('total_s')}s ({result.timings}); re-written: "
-        + (", ".join(f"{name} {c.how} {c.rewritten}/{c.partitions}" for name, c in rewritten.items()) or "nothing")
+        + (
+            ", ".join(f"{name} {c.how} {c.rewritten}/{c.partitions} ({c.rows} rows)" for name, c in rewritten.items())
+            or "nothing"
+        )
     )
     return dg.MaterializeResult(
         metadata={
             "publish_id": result.publish_id,
             "path": dg.MetadataValue.path(str(result.serving_db)),
             **{f"rows {name}": count for name, count in result.row_counts.items()},
-            **{f"re-written partitions {name}": f"{c.rewritten} of {c.partitions}" for name, c in rewritten.items()},
+            **{
+                f"re-written partitions {name}": f"{c.rewritten} of {c.partitions} ({c.rows} rows)"
+                for name, c in rewritten.items()
+            },
         }
     )
