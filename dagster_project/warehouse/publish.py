@@ -71,8 +71,8 @@ EMPTY_FILE = "empty"  # the Parquet file (without rows) of a PARTITIONS mart wit
 @dataclass(frozen=True)
 class TableChange:
     partitions: int  # partitions in the build's table
-    rewritten: int  # of them written into the serving file this publish (all of them when copied whole)
-    how: str  # "unchanged", "partitions", "copied" (new, columns changed or everything changed), "dropped"
+    rewritten: int  # of them holding a group written into the serving file this publish (copied whole: all)
+    how: str  # "unchanged", "partitions" (changed groups), "copied" (new, columns or every group changed), "dropped"
     rows: int = field(default=0, compare=False)  # rows written into the serving file this publish (copied: all)
 
 
