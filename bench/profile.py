@@ -29,6 +29,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.warehouse.rules import quote_identifier
+
 SAME_ROWS_TEXT = {None: "", True: ", same rows as the first", False: ", ROWS DIFFER from the first"}
 
 
@@ -78,7 +80,7 @@ def same_rows(con: duckdb.DuckDBPyConnection, first: str, other: str, ignore: li
     names = _column_names(con, first, ignore)
     if names != _column_names(con, other, ignore):
         return False
-    columns = ", ".join('"' + name.replace('"', '""') + '"' for name in names)
+    columns = ", ".join(quote_identifier(name) for name in names)
     differing = con.execute(
         f"select (select count(*) from (select {columns} from {first} except all select {columns} from {other}))"
         f" + (select count(*) from (select {columns} from {other} except all select {columns} from {first}))"

@@ -203,6 +203,13 @@ def _sql_strings(values: list[str]) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
+def _repeated_key_rows(table: str, *columns: str) -> str:
+    """SQL aggregate for a profile's key check: the group's rows whose key (`columns`) another row of `table` has, in
+    any group of the profile (a per-group count of distinct keys misses a copy that landed in another group)."""
+    key = "(" + ", ".join(columns) + ")"
+    return f"count(*) filter (where {key} in (select {key} from {table} group by all having count(*) > 1))"
+
+
 def _supply_tier_sql(score: str, v: dict[str, Any]) -> str:
     """The tier a score must carry (the macro supply_tier, thresholds from the effective vars)."""
     return (
@@ -468,6 +475,7 @@ def _written(table: str, *groups: str, always: str = "false", within: str = "") 
 
 
 def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
+    alerts = "marts.mart_factory_alerts"
     window_days = int(v["supply_ranking_window_days"])
     trend_change = float(v["supply_ranking_trend_min_score_change"])
     compliance_change = float(v["supply_compliance_trend_min_change"])
@@ -626,9 +634,6 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
             # run, and GX over each of TPC-H SF10's 747 k alerts took 2-4 s of the gate's 4-6 s (BENCHMARKS.md,
             # twenty-second session). The pairs are one value (alert_type_indicator) so a value-set check sees them.
             query=f"""
-                with duplicate_ids as (
-                    select alert_id from marts.mart_factory_alerts group by alert_id having count(*) > 1
-                )
                 select
                     alert_type,
                     indicator,
@@ -636,9 +641,9 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                     severity,
                     status,
                     count(*) as alerts,
-                    -- the rows whose id another row has, in any group
-                    count(*) filter (where alert_id in (from duplicate_ids)) as duplicate_alert_ids,
-                    count(*) - count(distinct (factory_id, opened_date)) as duplicate_alert_keys,
+                    {_repeated_key_rows(alerts, "alert_id")} as duplicate_alert_ids,
+                    {_repeated_key_rows(alerts, "factory_id", "alert_type", "indicator", "opened_date")}
+                        as duplicate_alert_keys,
                     count(*) filter (where alert_id is null or factory_id is null or opened_date is null) as null_keys,
                     count(*) filter (
                         where status is distinct from case when closed_date is null then 'open' else 'closed' end
@@ -659,7 +664,7 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                         when max_drop >= {float(v["supply_alert_high_severity_ratio"])} * min_drop then 'high'
                         else 'medium'
                     end) as severity_mismatches
-                from marts.mart_factory_alerts
+                from {alerts}
                 group by all
                 order by all
             """,
@@ -993,17 +998,13 @@ MART_GATES: tuple[Gate, ...] = (
         asset_key=("marts", "dim_customers"),
         # a profile per lifecycle stage and purchase tier, not every customer: GX's unique check over each of TPC-H
         # SF10's 1.5 M customers took ~1 s (BENCHMARKS.md, twenty-second session)
-        query="""
-            with duplicate_ids as (
-                select customer_id from marts.dim_customers group by customer_id having count(*) > 1
-            )
+        query=f"""
             select
                 lifecycle_stage,
                 purchase_tier,
                 count(*) as customers,
                 count(*) filter (where customer_id is null) as null_customer_ids,
-                -- the rows whose id another row has, in any group
-                count(*) filter (where customer_id in (from duplicate_ids)) as duplicate_customer_ids,
+                {_repeated_key_rows("marts.dim_customers", "customer_id")} as duplicate_customer_ids,
                 min(orders_count) as min_orders_count,
                 min(net_revenue) as min_net_revenue
             from marts.dim_customers
