@@ -111,12 +111,6 @@ MART_TAMPERING = [
         "expect_column_values_to_be_in_set on segment: ",
     ),
     (
-        "marts_mart_customer_rfm",
-        "insert into marts.mart_customer_rfm select * from marts.mart_customer_rfm "
-        "where is_current and customer_id = (select min(customer_id) from marts.mart_customer_rfm)",
-        "expect_column_values_to_be_between on duplicate_customer_ids: ",
-    ),
-    (
         "marts_mart_outreach_candidates",
         "update marts.mart_outreach_candidates set max_discount_rate = 0.25 where priority_rank = "
         "(select min(priority_rank) from marts.mart_outreach_candidates where is_loyal)",
@@ -140,35 +134,9 @@ MART_TAMPERING = [
     ),
     (
         "marts_mart_factory_alerts",
-        "insert into marts.mart_factory_alerts select * replace (factory_id || '-x' as factory_id) "
-        "from marts.mart_factory_alerts where alert_id = (select min(alert_id) from marts.mart_factory_alerts)",
-        "expect_column_values_to_be_between on duplicate_alert_ids: 1 failing, e.g. [2]",
-    ),
-    (
-        "marts_mart_factory_alerts",
-        "insert into marts.mart_factory_alerts select * replace (alert_id || '-x' as alert_id) "
-        "from marts.mart_factory_alerts where alert_id = (select min(alert_id) from marts.mart_factory_alerts)",
-        "expect_column_values_to_be_between on duplicate_alert_keys: 1 failing, e.g. [2]",
-    ),
-    (
-        # the copy of an open alert closed on the day it opened: the two rows land in different groups of the profile
-        "marts_mart_factory_alerts",
-        "insert into marts.mart_factory_alerts select * replace (alert_id || '-x' as alert_id, 'closed' as status, "
-        "opened_date as closed_date) from marts.mart_factory_alerts "
-        "where alert_id = (select min(alert_id) from marts.mart_factory_alerts where status = 'open')",
-        "expect_column_values_to_be_between on duplicate_alert_keys: 2 failing, e.g. [1, 1]",
-    ),
-    (
-        "marts_mart_factory_alerts",
         "update marts.mart_factory_alerts set recent_value = 1.5 "
         "where alert_id = (select min(alert_id) from marts.mart_factory_alerts where alert_type = 'decline')",
         "expect_column_values_to_be_between on max_decline_rate: 1 failing, e.g. [1.5]",
-    ),
-    (
-        "marts_dim_customers",
-        "insert into marts.dim_customers select * replace (orders_count + 1 as orders_count) "
-        "from marts.dim_customers where customer_id = (select min(customer_id) from marts.dim_customers)",
-        "expect_column_values_to_be_between on duplicate_customer_ids: 1 failing, e.g. [2]",
     ),
     (
         "marts_dim_customers",
@@ -225,20 +193,93 @@ def test_mart_gate_fails_a_broken_mart_value_naming_gate_and_expectation(
     assert docs_builds == [gate_name]  # the Data Docs are rebuilt to show the failure
 
 
-def test_a_duplicated_order_id_fails_dbts_unique_test_a_blocking_check_of_fct_orders(mart_gates_db, tmp_path):
-    """fct_orders' duplicate ids are dbt's rule alone (its unique test over the whole table): the GX gate's per-day
-    profile no longer counts them, so the dbt test must fail and block the publish."""
+# (mart, a statement that breaks one of its keys, the dbt test that must fail). The GX gates do not count a mart's
+# duplicate or null keys or rank gaps: its dbt tests do, with error severity (blocking checks of the same run). The
+# incremental models' tests look at rows written since they last passed, so a tampered row there is stamped later.
+LATER = "processed_at + interval 1 day"
+KEY_TAMPERING = [
+    (
+        "fct_orders",
+        "insert into marts.fct_orders (select * from marts.fct_orders order by order_id limit 1)",
+        "unique_fct_orders_order_id",
+    ),
+    (
+        "dim_customers",
+        "insert into marts.dim_customers select * replace (orders_count + 1 as orders_count) "
+        "from marts.dim_customers where customer_id = (select min(customer_id) from marts.dim_customers)",
+        "unique_dim_customers_customer_id",
+    ),
+    (
+        "mart_customer_rfm",
+        f"insert into marts.mart_customer_rfm select * replace ({LATER} as processed_at) from marts.mart_customer_rfm "
+        "where is_current and customer_id = (select min(customer_id) from marts.mart_customer_rfm)",
+        "incremental_unique_mart_customer_rfm_snapshot_date__customer_id",
+    ),
+    (
+        "mart_outreach_candidates",
+        "insert into marts.mart_outreach_candidates select * replace ("
+        "(select max(priority_rank) + 1 from marts.mart_outreach_candidates) as priority_rank) "
+        "from marts.mart_outreach_candidates where priority_rank = 1",
+        "unique_mart_outreach_candidates_customer_id",
+    ),
+    (
+        "mart_daily_kpis",
+        "insert into marts.mart_daily_kpis select * from marts.mart_daily_kpis "
+        "where kpi_date = (select max(kpi_date) from marts.mart_daily_kpis)",
+        "unique_mart_daily_kpis_kpi_date",
+    ),
+    (
+        "fct_deliveries",
+        f"insert into marts.fct_deliveries select * replace ({LATER} as processed_at) from marts.fct_deliveries "
+        "where delivery_id = (select min(delivery_id) from marts.fct_deliveries)",
+        "incremental_unique_fct_deliveries_delivery_id",
+    ),
+    (
+        "mart_factory_scorecard",
+        f"update marts.mart_factory_scorecard set rank = rank + 1000, processed_at = {LATER} "
+        "where rank = 1 and period_grain = 'month' "
+        "and period_start = (select max(period_start) from marts.mart_factory_scorecard where period_grain = 'month')",
+        "incremental_ranks_without_gaps_mart_factory_scorecard_rank__period_grain__period_start",
+    ),
+    (
+        "mart_factory_ranking",
+        "update marts.mart_factory_ranking set rank = rank + 1000 where rank = 1",
+        "supply_ranks_without_gaps_mart_factory_ranking_rank",
+    ),
+    (
+        "mart_factory_alerts",
+        "insert into marts.mart_factory_alerts select * replace (factory_id || '-x' as factory_id) from "
+        "marts.mart_factory_alerts where alert_id = (select min(alert_id) from marts.mart_factory_alerts "
+        "where status = 'closed')",
+        "unique_mart_factory_alerts_alert_id",
+    ),
+    (
+        # another alert (an open one): its copy under a new id repeats its (factory, type, indicator, opened day)
+        "mart_factory_alerts",
+        "insert into marts.mart_factory_alerts select * replace (alert_id || '-x' as alert_id) from "
+        "marts.mart_factory_alerts where alert_id = (select min(alert_id) from marts.mart_factory_alerts "
+        "where status = 'open')",
+        "unique_combination_of_columns_mart_factory_alerts_factory_id__alert_type__indicator__opened_date",
+    ),
+]
+
+
+def test_a_broken_mart_key_fails_its_dbt_test_a_blocking_check_of_the_mart(mart_gates_db, tmp_path):
+    """One tampered copy of the build, one dbt invocation: each broken key fails its own test once."""
     from dagster_project.defs.dbt.assets import dbt_models
 
-    unique_test = "unique_fct_orders_order_id"
-    [spec] = [spec for spec in dbt_models.check_specs if spec.name == unique_test]
-    assert spec.asset_key == dg.AssetKey(["marts", "fct_orders"]) and spec.blocking
+    specs = {spec.name: spec for spec in dbt_models.check_specs}
+    for mart, _, test in KEY_TAMPERING:
+        assert specs[test].asset_key == dg.AssetKey(["marts", mart]) and specs[test].blocking
     tampered = tmp_path / "tampered.duckdb"
     shutil.copy(mart_gates_db, tampered)
     with duckdb.connect(str(tampered)) as con:
-        con.execute("insert into marts.fct_orders (select * from marts.fct_orders order by order_id limit 1)")
-    out = run_dbt(tampered, tmp_path, "test", "--select", unique_test, succeeds=False)
-    assert f"FAIL 1 {unique_test}" in out, out[-2000:]
+        for _, tampering, _ in KEY_TAMPERING:
+            assert con.execute(tampering).fetchone()[0] == 1, tampering  # one row broke one key
+    tests = [test for _, _, test in KEY_TAMPERING]
+    out = run_dbt(tampered, tmp_path, "test", "--select", *tests, succeeds=False)
+    for test in tests:
+        assert f"FAIL 1 {test}" in out, out[-3000:]
 
 
 def test_data_docs_builds_take_turns_and_keep_the_newest_results_of_each_suite(tmp_path, monkeypatch):
