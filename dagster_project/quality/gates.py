@@ -280,8 +280,8 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 window snapshot as (partition by snapshot_date)
                 order by snapshot_date, segment
             """,
-            description="Segment from the seed, shares in [0, 1] adding up to 1 per "
-            "snapshot, average scores 1-5, one current snapshot.",
+            description="Segment from the seed, shares in [0, 1] adding up to 1 per snapshot, average scores 1-5, "
+            "one current snapshot.",
         ),
         Gate(
             name="marts_mart_segment_migration",
@@ -301,8 +301,8 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 from marts.mart_segment_migration
                 order by to_snapshot_date, from_segment, to_segment
             """,
-            description="Segments from the seed (or '(new)'), customers >= "
-            "1, shares in [0, 1] adding up to 1 per from-segment, from-snapshot before to-snapshot.",
+            description="Segments from the seed (or '(new)'), customers >= 1, shares in [0, 1] adding up to 1 per "
+            "from-segment, from-snapshot before to-snapshot.",
         ),
         Gate(
             name="marts_mart_repurchase_cycle",
@@ -320,8 +320,8 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 from marts.mart_repurchase_cycle
                 order by dimension, dimension_value
             """,
-            description="One overall row; dimension and purchase tiers allowed values; "
-            "days >= 0 and p25 <= median <= p75 <= p90.",
+            description="One overall row; dimension and purchase tiers allowed values; days >= 0 and p25 <= median "
+            "<= p75 <= p90.",
         ),
         Gate(
             name="marts_mart_cohort_retention",
@@ -349,8 +349,8 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 from marts.mart_cohort_retention
                 order by all
             """,
-            description="Cohort type deep_discount/regular; retention and "
-            "second-order rates in [0, 1] and growing with the window; active <= cohort, all active in month 0.",
+            description="Cohort type deep_discount/regular; retention and second-order rates in [0, 1] and growing "
+            "with the window; active <= cohort, all active in month 0.",
         ),
         Gate(
             name="marts_mart_daily_kpis",
@@ -369,8 +369,8 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 from marts.mart_daily_kpis
                 order by kpi_date
             """,
-            description="Days without gaps up to the as-of day; counts and revenue >= 0; new + returning "
-            "revenue = revenue; returning share in [0, 1].",
+            description="Days without gaps up to the as-of day; counts and revenue >= 0; new + returning revenue = "
+            "revenue; returning share in [0, 1].",
         ),
         Gate(
             name="marts_mart_outreach_candidates",
@@ -435,7 +435,6 @@ def _written(table: str, *groups: str, always: str = "false", within: str = "") 
 
 
 def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
-    alerts = "marts.mart_factory_alerts"
     window_days = int(v["supply_ranking_window_days"])
     trend_change = float(v["supply_ranking_trend_min_score_change"])
     compliance_change = float(v["supply_compliance_trend_min_change"])
@@ -521,8 +520,7 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 order by all
             """,
             description="Per period and tier: grain month/week, tier allowed and matching the score (this run's "
-            "supply_tier_* vars), rates in [0, 1], OTIF <= on time and "
-            "in full, ppm >= 0, score in [0, 100].",
+            "supply_tier_* vars), rates in [0, 1], OTIF <= on time and in full, ppm >= 0, score in [0, 100].",
         ),
         Gate(
             name="marts_mart_factory_ranking",
@@ -558,9 +556,8 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 from marts.mart_factory_ranking
                 order by rank
             """,
-            description="Tier and trend allowed and matching score (this run's vars), "
-            "indicators allowed, rates in [0, 1], ppm >= 0, score in [0, 100], deliveries = fct_deliveries in the "
-            "window.",
+            description="Tier and trend allowed and matching score (this run's vars), indicators allowed, rates in "
+            "[0, 1], ppm >= 0, score in [0, 100], deliveries = fct_deliveries in the window.",
         ),
         Gate(
             name="marts_mart_factory_alerts",
@@ -595,7 +592,7 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                         when max_drop >= {float(v["supply_alert_high_severity_ratio"])} * min_drop then 'high'
                         else 'medium'
                     end) as severity_mismatches
-                from {alerts}
+                from marts.mart_factory_alerts
                 group by all
                 order by all
             """,
@@ -619,8 +616,8 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 from marts.mart_supplier_scorecard
                 order by supplier_id, month_start
             """,
-            description="Purchases, factories and units >= 1; spend >= 0; "
-            "on-time and defect rates in [0, 1]; defective <= purchased units.",
+            description="Purchases, factories and units >= 1; spend >= 0; on-time and defect rates in [0, 1]; "
+            "defective <= purchased units.",
         ),
         Gate(
             name="marts_mart_factory_supplier_compliance",
@@ -647,8 +644,8 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
                 from marts.mart_factory_supplier_compliance
                 order by factory_id, month_start
             """,
-            description="Spend >= 0 and designated <= all; shares in [0, 1]; "
-            "trend allowed and matching the shares (this run's supply_compliance_trend_min_change).",
+            description="Spend >= 0 and designated <= all; shares in [0, 1]; trend allowed and matching the shares "
+            "(this run's supply_compliance_trend_min_change).",
         ),
     )
 
