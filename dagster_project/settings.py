@@ -41,6 +41,9 @@ class Settings:
     date_to: dt.date | None = None
     schedule_time: str = "02:00"  # SCHEDULE_TIME (HH:MM) the daily schedule fires, in SCHEDULE_TZ
     schedule_tz: str = "UTC"
+    # SHOP_TZ: the shop's own time zone. Timestamps in landing files that carry a UTC offset are converted to it;
+    # naive timestamps are taken as already in it. Partition days are days in this zone.
+    shop_tz: str = "UTC"
     # QUARANTINE_TOLERANCE: share of a load's rows that may land in quarantine before its raw gate fails
     quarantine_tolerance: float = 0.01
     # DBT_VARS: a JSON object of dbt vars overriding dbt/dbt_project.yml for this run, e.g. {"outreach_sms_cap": 2}
@@ -185,6 +188,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         kwargs["schedule_time"] = _clock("SCHEDULE_TIME", schedule_time)
     if (schedule_tz := get("SCHEDULE_TZ")) is not None:
         kwargs["schedule_tz"] = _timezone("SCHEDULE_TZ", schedule_tz)
+    if (shop_tz := get("SHOP_TZ")) is not None:
+        kwargs["shop_tz"] = _timezone("SHOP_TZ", shop_tz)
     if (memory := get("DUCKDB_MEMORY_LIMIT")) is not None:
         kwargs["duckdb_memory_limit"] = _memory("DUCKDB_MEMORY_LIMIT", memory)
     if (threads := get("DBT_THREADS")) is not None:

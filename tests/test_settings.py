@@ -21,6 +21,7 @@ CASES = [
     ({"DBT_VARS": '{"outreach_sms_cap": '}, "DBT_VARS is not JSON"),
     ({"DBT_VARS": '{"no_such_var": 1}'}, "DBT_VARS names unknown dbt var 'no_such_var'"),
     ({"SCHEDULE_TZ": "Mars/Olympus"}, "SCHEDULE_TZ='Mars/Olympus' is not a time zone"),
+    ({"SHOP_TZ": "Asia/Shanghaii"}, "SHOP_TZ='Asia/Shanghaii' is not a time zone"),
     ({"DUCKDB_MEMORY_LIMIT": "lots"}, "DUCKDB_MEMORY_LIMIT='lots' is not an amount of memory"),
     ({"DUCKDB_MEMORY_LIMIT": "150%"}, "DUCKDB_MEMORY_LIMIT='150%' is not an amount of memory"),
     ({"DBT_THREADS": "0"}, "DBT_THREADS='0' is out of range"),
