@@ -56,6 +56,17 @@ def ensure_manifest() -> None:
         raise SystemExit(f"error: dbt parse failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
 
 
+def unpack_sample(settings: Settings, through: dt.date) -> None:
+    """SOURCE=online_retail: put the shipped export's day files up to `through` into the landing folder."""
+    if settings.sample is None:
+        return
+    from dagster_project.sources.samples import unpack_online_retail
+
+    written = unpack_online_retail(settings.landing_dir, through)
+    if written:
+        print(f"{settings.sample}: unpacked {len(written)} day files into {written[0].parent}", flush=True)
+
+
 def partition_range(settings: Settings) -> tuple[dt.date, dt.date]:
     """The days a full build loads: the simulator's whole world up to AS_OF, or what the files cover."""
     if settings.source == "files":
@@ -116,13 +127,16 @@ def main(argv: list[str] | None = None) -> int:
         ensure_writable(settings)
         configure_environment(settings)
         if command == "prepare":
+            unpack_sample(settings, settings.as_of)
             ensure_manifest()
             return 0
         if command == "build":
+            unpack_sample(settings, settings.as_of)
             first_day, last_day = partition_range(settings)
             return run_build(settings, first_day, last_day)
         if command in ("daily", "backfill"):  # what the schedule / a backfill runs: keeps the build DB
             first_day, last_day = day_range(command, settings)
+            unpack_sample(settings, last_day)
             os.environ["AS_OF"] = last_day.isoformat()  # the run's as-of day, for the Dagster resource
             settings = load_settings()
             return run_build(settings, first_day, last_day, fresh=False, job_name="daily")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("simulator", "files")
+SOURCES = ("simulator", "files", "online_retail")
 DEFAULT_SEED = 20261122
 HISTORY_DAYS = 730
 # First day Dagster offers as a daily partition. Early enough for any export we know (Online Retail starts
@@ -36,6 +36,9 @@ class Settings:
     data_dir: Path = REPO_ROOT / "data"
     landing_dir: Path = REPO_ROOT / "data" / "landing"
     sim_start: dt.date | None = None
+    # SOURCE=online_retail is SOURCE=files plus this: the CLI first unpacks the shipped UCI Online Retail export
+    # (samples/online_retail/) into LANDING_DIR/online_retail/, up to the run's last day
+    sample: str | None = None
     date: dt.date | None = None  # DATE: the one partition `make daily` runs
     date_from: dt.date | None = None  # FROM / TO: the range `make backfill` runs
     date_to: dt.date | None = None
@@ -163,6 +166,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if source not in SOURCES:
             raise SettingsError(f"SOURCE={source!r} is unknown: use one of {', '.join(SOURCES)}")
         kwargs["source"] = source
+        if source == "online_retail":
+            kwargs["source"], kwargs["sample"] = "files", source
     if (as_of := get("AS_OF")) is not None:
         kwargs["as_of"] = _date("AS_OF", as_of)
         if kwargs["as_of"] > dt.date.today():

@@ -16,8 +16,6 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-06-30"  # fixed, so every test session builds the same world
 SEED = "20261122"
-# the real UCI Online Retail export (305 daily CSVs) lives beside the repository: ../shared/data/online_retail
-ONLINE_RETAIL = Path(os.environ.get("ONLINE_RETAIL_DIR", REPO.parent / "shared" / "data" / "online_retail"))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -109,6 +107,16 @@ def run_dbt(build_db: Path, work: Path, *args: str, env: dict[str, str] | None =
     )
     assert (done.returncode == 0) == succeeds, (done.stdout + done.stderr)[-3000:]
     return done.stdout
+
+
+@pytest.fixture(scope="session")
+def online_retail(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real UCI Online Retail export shipped in samples/ (305 daily CSVs), unpacked once per test process."""
+    from dagster_project.sources.samples import unpack_online_retail
+
+    folder = tmp_path_factory.mktemp("online-retail")
+    unpack_online_retail(folder)
+    return folder / "online_retail"
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import ONLINE_RETAIL, run_cli
+from tests.conftest import run_cli
 
 SIM = {"SCALE": "0.05", "SIM_START": "2026-05-02", "SOURCE": "simulator"}
 VOLATILE = ("load_id", "_loaded_at", "loaded_at", "published_at", "publish_id", "source_ref", "processed_at")
-RETAIL = ONLINE_RETAIL
 
 
 def marts(serving: Path) -> dict[str, list[tuple]]:
@@ -63,8 +62,8 @@ def test_simulator_dailies_equal_full_build(tmp_path):
     assert_same(marts(full.serving_db), marts(step.serving_db))
 
 
-def test_online_retail_dailies_equal_full_build(tmp_path):
-    days = sorted(RETAIL.glob("*.csv"))[:8]
+def test_online_retail_dailies_equal_full_build(tmp_path, online_retail):
+    days = sorted(online_retail.glob("*.csv"))[:8]
     full_landing, step_landing = tmp_path / "full-landing", tmp_path / "step-landing"
     for landing in (full_landing, step_landing):
         (landing / "online_retail").mkdir(parents=True)

@@ -14,7 +14,6 @@ from dagster_project.settings import load_settings
 from dagster_project.sources import files, registry
 from dagster_project.sources.contract import RAW_TABLES
 from dagster_project.warehouse import raw
-from tests.conftest import ONLINE_RETAIL
 
 DAY = dt.date(2026, 6, 1)
 CUSTOMERS = (
@@ -158,26 +157,22 @@ def test_a_run_reads_only_its_days(tmp_path):
     assert rows(con, "select count(*), count(distinct _partition_date) from raw.customers") == [(4, 2)]
 
 
-def test_shipped_online_retail_day_copies(tmp_path):
+def test_shipped_online_retail_day_copies(tmp_path, online_retail):
     """The real files are usable as landing files as they are (name day, header)."""
-    source = ONLINE_RETAIL / "2010-12-01.csv"
-    if not source.exists():
-        source = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail" / "2010-12-01.csv"
+    source = online_retail / "2010-12-01.csv"
     (tmp_path / "landing" / "online_retail").mkdir(parents=True)
     shutil.copy(source, tmp_path / "landing" / "online_retail" / source.name)
     assert files.date_range(settings_for(tmp_path)) == (dt.date(2010, 12, 1), dt.date(2010, 12, 1))
 
 
-def test_a_table_at_a_time_loads_what_all_at_once_loads(tmp_path):
+def test_a_table_at_a_time_loads_what_all_at_once_loads(tmp_path, online_retail):
     """The raw asset fetches the landing folder one table at a time (memory: one table's rows, not the whole
     load); raw, quarantine and the file bookkeeping must be what one fetch of everything gives."""
     rejected = "C3,2026-06-01,1990,F,x,y,jd,,,extra\n"  # a line DuckDB rejects (one field too many)
     drop(tmp_path, "customers/c-2026-06-01.csv", CUSTOMERS + rejected)
     drop(tmp_path, "customers/again-2026-06-01.csv", CUSTOMERS + rejected)  # a duplicate file
     drop(tmp_path, "orders/export.csv", ORDERS)  # undated: days from ordered_at, one row unparseable
-    source = ONLINE_RETAIL / "2010-12-01.csv"
-    if not source.exists():
-        source = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail" / "2010-12-01.csv"
+    source = online_retail / "2010-12-01.csv"
     drop(tmp_path, "online_retail/2010-12-01.csv", source.read_bytes())
     settings = settings_for(tmp_path)
     assert registry.fetch_groups(settings, RAW_TABLES) == [
