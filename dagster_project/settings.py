@@ -7,6 +7,7 @@ reject a bad setting in milliseconds, with one line naming the setting, before t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -121,16 +122,25 @@ def _timezone(name: str, value: str) -> str:
 MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*(%|B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
 
 
+MEMORY_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+MEMORY_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+MIN_MEMORY_BYTES = 100 * 10**6  # below this DuckDB cannot even open the build file and dbt fails with a traceback
+MIN_MEMORY_PERCENT = 1.0
+
+
 def _memory(name: str, value: str) -> str:
     match = MEMORY.fullmatch(value.strip())
     if not match or float(match.group(1)) <= 0 or (match.group(2) == "%" and float(match.group(1)) > 100):
         raise SettingsError(f"{name}={value!r} is not an amount of memory: use e.g. {name}=6GB or {name}=50%")
+    amount, unit = float(match.group(1)), match.group(2).upper()
+    if (unit == "%" and amount < MIN_MEMORY_PERCENT) or (
+        unit != "%" and amount * MEMORY_UNITS[unit] < MIN_MEMORY_BYTES
+    ):
+        raise SettingsError(f"{name}={value!r} is too little for a build: use at least 100MB (or 1%), e.g. {name}=6GB")
     return f"{match.group(1)}{match.group(2).upper().replace('I', 'i')}"
 
 
 def _dbt_vars(value: str) -> str:
-    import json
-
     try:
         parsed = json.loads(value)
     except ValueError as error:
@@ -140,17 +150,74 @@ def _dbt_vars(value: str) -> str:
         ) from None
     if not isinstance(parsed, dict):
         raise SettingsError("DBT_VARS must be a JSON object of dbt vars, e.g. DBT_VARS='{\"outreach_sms_cap\": 2}'")
-    known = _known_dbt_vars()
-    unknown = sorted(set(parsed) - known)
+    defaults = _dbt_var_defaults()
+    unknown = sorted(set(parsed) - set(defaults))
     if unknown:
         raise SettingsError(f"DBT_VARS names unknown dbt var {unknown[0]!r}: see vars in dbt/dbt_project.yml")
+    for name, value in parsed.items():
+        problem = _dbt_var_problem(name, value, defaults[name])
+        if problem:
+            raise SettingsError(
+                f"DBT_VARS var {name}={json.dumps(value)} is {problem} (default {json.dumps(defaults[name])}): "
+                "see vars in dbt/dbt_project.yml"
+            )
     return json.dumps(parsed, sort_keys=True)
 
 
-def _known_dbt_vars() -> set[str]:
+def _dbt_var_defaults() -> dict:
     import yaml
 
-    return set(yaml.safe_load((REPO_ROOT / "dbt" / "dbt_project.yml").read_text())["vars"])
+    return yaml.safe_load((REPO_ROOT / "dbt" / "dbt_project.yml").read_text())["vars"]
+
+
+# A dbt var's value goes into the models' SQL as written, so each must have its default's shape: a number where the
+# default is a number (never a string: "0 or true" would become SQL), >= 0, a rate or weight at most 1; a word
+# where the default is a word. Lists and mappings are checked element by element against the default's elements.
+DBT_VAR_WORD = re.compile(r"[A-Za-z0-9_+\-]{1,40}")
+DBT_VAR_WORDS = {"rfm_scoring_method": ("quintile", "fixed")}
+
+
+def _dbt_var_problem(name: str, value: object, default: object) -> str | None:
+    if default is None:  # optional numbers (repurchase_cycle_days): null or a number > 0
+        if value is None:
+            return None
+        default = 1.0
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "not true or false"
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "not a number"
+        if isinstance(default, int) and not isinstance(value, int):
+            return "not a whole number"
+        if value < 0:
+            return "negative"
+        if ("rate" in name or "weight" in name) and value > 1:
+            return "a share above 1"
+        return None
+    if isinstance(default, str):
+        if not isinstance(value, str) or not DBT_VAR_WORD.fullmatch(value):
+            return "not a word (letters, digits, _ + -)"
+        allowed = DBT_VAR_WORDS.get(name)
+        return f"not one of {', '.join(allowed)}" if allowed and value not in allowed else None
+    if isinstance(default, list):
+        if not isinstance(value, list) or not value:
+            return "not a non-empty list"
+        shapes = default or [None]
+        for element in value:
+            if all(_dbt_var_problem(name, element, shape) for shape in shapes):
+                return f"a list with an element {json.dumps(element)} unlike the default's"
+        return None
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            return "not a mapping"
+        for key, element in value.items():
+            if key not in default:
+                return f"a mapping with unknown key {key!r}"
+            problem = _dbt_var_problem(name, element, default[key])
+            if problem:
+                return f"a mapping whose {key} is {problem}"
+        return None
+    return None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

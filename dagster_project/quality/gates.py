@@ -133,7 +133,8 @@ def raw_gate(table: RawTable) -> Gate:
                     then rows_loaded / baseline_rows
             end as volume_ratio,
             (
-                select rows_quarantined / greatest(rows_in, 1)
+                select (rows_quarantined + coalesce(rows_set_aside, 0))
+                    / greatest(rows_in + coalesce(rows_set_aside, 0), 1)
                 from meta.load_history
                 where load_id = $load_id and table_name = '{table.name}'
             ) as quarantined_share,

@@ -20,7 +20,9 @@ Plain Python over DuckDB, no Dagster, so it can be tested and benchmarked alone.
   holds no table in Python memory: Parquet files go from disk to the temp table in SQL (day-named files of a folder
   in one query), CSV files pass through Arrow once (DuckDB's reject tables need the scratch connection).
 - Encodings: UTF-8, UTF-8 with BOM, GBK — detected, or declared per folder in `_format.json`
-  (`{"encoding": "gbk", "delimiter": ";"}`). GBK is transcoded to UTF-8 first (DuckDB reads UTF-8 only).
+  (`{"encoding": "gbk", "delimiter": ";"}`; also latin-1, cp1252, shift_jis). A file that is not UTF-8 and reads
+  as GBK only into rare characters (Latin-1 or Shift-JIS bytes) is refused unless its encoding is declared.
+  Non-UTF-8 files are transcoded to UTF-8 first (DuckDB reads UTF-8 only).
 - Folders that are not raw tables are adapters (`online_retail/`: sources/online_retail.py).
 
 File-level problems raise LandingError: one line naming the file and what to do.
@@ -48,7 +50,8 @@ from dagster_project.warehouse.raw import Staged
 FORMAT_FILE = "_format.json"
 EXTENSIONS = (".csv", ".parquet")
 ADAPTERS = ("online_retail",)
-ENCODINGS = ("utf-8", "utf-8-sig", "gbk")
+ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "latin-1", "cp1252", "shift_jis")  # declarable in _format.json
+TRANSCODED = ("gbk", "latin-1", "cp1252", "shift_jis")  # DuckDB reads UTF-8 only: these are transcoded first
 DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 BOM = b"\xef\xbb\xbf"
 
@@ -246,8 +249,9 @@ def folder_format(folder: Path) -> dict:
     if unknown or not isinstance(declared, dict):
         raise LandingError(f"{path}: unknown key(s) {sorted(unknown)}: use encoding and delimiter")
     encoding = str(declared.get("encoding", "utf-8")).lower().replace("_", "-")
-    if encoding in ("utf8", "utf-8-bom"):
-        encoding = "utf-8-sig" if encoding == "utf-8-bom" else "utf-8"
+    aliases = {"utf8": "utf-8", "utf-8-bom": "utf-8-sig", "latin1": "latin-1", "iso-8859-1": "latin-1"}
+    aliases |= {"windows-1252": "cp1252", "shift-jis": "shift_jis", "sjis": "shift_jis", "cp936": "gbk"}
+    encoding = aliases.get(encoding, encoding)
     if encoding not in ENCODINGS:
         raise LandingError(f"{path}: encoding {encoding!r} is not supported: use one of {', '.join(ENCODINGS)}")
     return {**declared, "encoding": encoding}
@@ -257,17 +261,62 @@ def folder_format(folder: Path) -> dict:
 
 
 def _decode(f: LandingFile, data: bytes, declared: str | None) -> tuple[str, str]:
-    """(text, encoding): the declared encoding, else UTF-8 (with or without BOM), else GBK."""
+    """(text, encoding): the declared encoding, else UTF-8 (with or without BOM), else GBK when the text it gives
+    is likely Chinese (_unlikely_gbk)."""
     candidates = [declared] if declared else (["utf-8-sig"] if data.startswith(BOM) else ["utf-8", "gbk"])
     for encoding in candidates:
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding == "gbk" and not declared:
+            unlikely = _unlikely_gbk(text)
+            if unlikely:
+                raise LandingError(
+                    f"{f.path}: not UTF-8, and read as GBK it gives unlikely text ({unlikely}): it is probably "
+                    f"Latin-1 or Shift-JIS; re-export it as UTF-8, or declare its encoding in "
+                    f'{f.folder}/{FORMAT_FILE}, e.g. {{"encoding": "latin-1"}}'
+                )
+        return text, encoding
     raise LandingError(
         f"{f.path}: cannot be read as {' or '.join(candidates)}: re-export it as UTF-8, or declare its "
         f"encoding in {f.folder}/{FORMAT_FILE}"
     )
+
+
+UNLIKELY_GBK_SHARE = 0.2
+NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _unlikely_gbk(text: str) -> str | None:
+    """Why `text`, decoded as GBK, is probably another encoding, or None. Chinese text in GBK is almost all
+    GB2312 (the 6,763 common hanzi and the usual punctuation); Latin-1 letters before ASCII ('Zürich') and
+    Shift-JIS kana and kanji decode to GBK's rare extension characters ('Z黵ich', '搶嫗搒'). More than a fifth
+    of the non-ASCII characters outside GB2312 is not Chinese."""
+    runs = NON_ASCII.findall(text)
+    characters = "".join(runs)
+    if not characters:
+        return None
+    rare = [c for c in set(characters) if not _in_gb2312(c)]
+    rare_count = sum(characters.count(c) for c in rare)
+    if rare_count <= UNLIKELY_GBK_SHARE * len(characters):
+        return None
+    example = next(run for run in runs if any(c in rare for c in run))
+    start = text.index(example)
+    line = text.count("\n", 0, start) + 1
+    context = text[max(0, start - 8) : start + len(example) + 8].splitlines()
+    snippet = next((part for part in context if example[0] in part), example)
+    return (
+        f"{rare_count} of {len(characters)} non-ASCII characters are rare in Chinese, e.g. {snippet!r} on line {line}"
+    )
+
+
+def _in_gb2312(character: str) -> bool:
+    try:
+        character.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def read_file(con: duckdb.DuckDBPyConnection, f: LandingFile, into_memory: bool = True) -> FileRead:
@@ -293,7 +342,7 @@ def read_file(con: duckdb.DuckDBPyConnection, f: LandingFile, into_memory: bool 
     delimiter = fmt.get("delimiter", ",")
     header = [c.strip() for c in text.lstrip("\ufeff").splitlines()[0].split(delimiter)]
     path, temp = f.path, None
-    if encoding == "gbk":  # DuckDB reads UTF-8 only: transcode first
+    if encoding in TRANSCODED:
         temp = tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False)
         temp.write(text)
         temp.close()
@@ -405,12 +454,13 @@ class Landing:
         finally:
             self.con.unregister("adapter_rows")
 
-    def staged(self) -> dict[str, Staged]:
+    def staged(self, set_aside: dict[str, int] | None = None) -> dict[str, Staged]:
         return {
             name: Staged(
                 f"landing_{name}",
                 count,
                 (*RAW_TABLES[name].column_names, "_partition_date", "_source", "_row"),
+                (set_aside or {}).get(name, 0),
             )
             for name, count in self.counts.items()
         }
@@ -748,7 +798,20 @@ def fetch(
     _record(con, settings, reads, duplicates, known, batch, first_day, last_day)
     if progress:
         progress(f"files: read {len(reads)} file(s) for {first_day}..{last_day}, {len(duplicates)} duplicate(s)")
-    return landing.staged()
+    return landing.staged(_set_aside_by_table(batch))
+
+
+def _set_aside_by_table(batch: Batch) -> dict[str, int]:
+    """Rows of each raw-table folder set aside here (CSV lines DuckDB rejects, rows without a usable day): the
+    tolerance gate counts them with the loader's quarantine. An adapter's set-aside rows (Online Retail's
+    cancellations and guest rows, a quarter of that export) are what the adapter maps out by design: they are in
+    quarantine.file_rows and meta.file_loads, not in a table's tolerance."""
+    counts: dict[str, int] = {}
+    for row in batch.set_aside:
+        folder = row["file_ref"].split("/", 1)[0]
+        if folder in RAW_TABLES:
+            counts[folder] = counts.get(folder, 0) + 1
+    return counts
 
 
 def _record(

@@ -55,6 +55,9 @@ class Staged:
     name: str
     num_rows: int
     column_names: tuple[str, ...]
+    # rows of this table's files the source set aside before the loader (quarantine.file_rows: unparseable lines,
+    # no usable day): not in num_rows, but counted with the quarantined rows by the tolerance gate and the summary
+    set_aside: int = 0
 
 
 Rows = pa.Table | Staged
@@ -108,6 +111,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # rows the source set aside before the loader (Staged.set_aside); added after the table first shipped
+    con.execute("alter table meta.load_history add column if not exists rows_set_aside bigint default 0")
 
 
 def _typed(type_: str, text: str) -> str:
@@ -332,9 +337,11 @@ def load_table(
                 f"raw.{table.name} load {load_id}: {rows_in} rows in but {rows_loaded} loaded + "
                 f"{rows_quarantined} quarantined"
             )
+        set_aside = data.set_aside if isinstance(data, Staged) else 0
         con.execute(
-            "insert into meta.load_history values (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-            [load_id, table.name, first_day, last_day, source, rows_in, rows_loaded, rows_quarantined],
+            "insert into meta.load_history (load_id, table_name, first_day, last_day, source, rows_in, rows_loaded, "
+            "rows_quarantined, loaded_at, rows_set_aside) values (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?)",
+            [load_id, table.name, first_day, last_day, source, rows_in, rows_loaded, rows_quarantined, set_aside],
         )
         _recheck_dependents(con, table.name, load_id, source)
         con.execute("commit")

@@ -65,7 +65,8 @@ def quarantine_lines(settings: Settings) -> list[str]:
     try:
         rows = con.execute(
             """
-            select table_name, rows_in, rows_loaded, rows_quarantined
+            select table_name, rows_in + coalesce(rows_set_aside, 0), rows_loaded,
+                rows_quarantined + coalesce(rows_set_aside, 0)
             from meta.load_history
             qualify row_number() over (partition by table_name order by loaded_at desc) = 1
             order by table_name
@@ -75,6 +76,7 @@ def quarantine_lines(settings: Settings) -> list[str]:
         return []
     finally:
         con.close()
+    # rows in and quarantined include the rows the source set aside before the loader (quarantine.file_rows)
     rows_in = sum(r[1] for r in rows)
     quarantined = [(name, q) for name, _, _, q in rows if q]
     line = f"loaded {sum(r[2] for r in rows):,} of {rows_in:,} rows; quarantined {sum(q for _, q in quarantined):,}"

@@ -49,7 +49,7 @@ def _raw_check_specs() -> list[dg.AssetCheckSpec]:
 def _latest_load(con: duckdb.DuckDBPyConnection, table: str) -> tuple | None:
     return con.execute(
         """
-        select load_id, last_day, rows_in, rows_loaded, rows_quarantined
+        select load_id, last_day, rows_in, rows_loaded, rows_quarantined, coalesce(rows_set_aside, 0)
         from meta.load_history
         where table_name = $table
         order by loaded_at desc
@@ -60,7 +60,7 @@ def _latest_load(con: duckdb.DuckDBPyConnection, table: str) -> tuple | None:
 
 
 def row_accounting(con: duckdb.DuckDBPyConnection, table: str, load: tuple) -> tuple[bool, str, dict]:
-    load_id, _, rows_in, rows_loaded, rows_quarantined = load
+    load_id, _, rows_in, rows_loaded, rows_quarantined = load[:5]
     in_raw, in_quarantine = con.execute(
         f"""
         select
@@ -83,8 +83,12 @@ def row_accounting(con: duckdb.DuckDBPyConnection, table: str, load: tuple) -> t
 def quarantine_tolerance(
     con: duckdb.DuckDBPyConnection, table: str, load: tuple, tolerance: float
 ) -> tuple[bool, str, dict]:
-    load_id, _, rows_in, _, rows_quarantined = load
-    share = rows_quarantined / rows_in if rows_in else 0.0
+    """Rows the loader quarantined plus rows the source set aside before it (quarantine.file_rows of the table's
+    files: a file whose every date is unreadable never reaches the loader) against every row that came in."""
+    load_id, _, rows_in, _, rows_quarantined = load[:5]
+    set_aside = load[5] if len(load) > 5 else 0
+    held = rows_quarantined + set_aside
+    share = held / (rows_in + set_aside) if rows_in + set_aside else 0.0
     passed = share <= tolerance
     message = ""
     if not passed:
@@ -94,17 +98,31 @@ def quarantine_tolerance(
             from quarantine.{table}
             where _load_id = $load_id
             group by _rule
-            order by rows desc, _rule
             """,
             {"load_id": load_id},
         ).fetchall()
+        if set_aside:
+            rules += con.execute(
+                """
+                select rule || ' (set aside)', count(*), min(file_ref || ':' || line)
+                from quarantine.file_rows
+                where split_part(file_ref, '/', 1) = $table
+                    and _loaded_at = (select max(_loaded_at) from quarantine.file_rows
+                        where split_part(file_ref, '/', 1) = $table)
+                group by rule
+                """,
+                {"table": table},
+            ).fetchall()
+        rules.sort(key=lambda r: (-r[1], r[0]))
         detail = ", ".join(f"{rule} {rows} (e.g. {example})" for rule, rows, example in rules[:6])
+        where = f"quarantine.{table}" + (" and quarantine.file_rows" if set_aside else "")
         message = (
             f"gate quarantine_tolerance failed on raw.{table}: expectation quarantined share <= {tolerance:.1%} "
-            f"(QUARANTINE_TOLERANCE), got {rows_quarantined} of {rows_in} rows ({share:.1%}) in "
-            f"quarantine.{table}, load {load_id}: {detail}"
+            f"(QUARANTINE_TOLERANCE), got {held} of {rows_in + set_aside} rows ({share:.1%}) in {where}, "
+            f"load {load_id}: {detail}"
         )
-    return passed, message, {"rows_quarantined": rows_quarantined, "quarantined_share": round(share, 6)}
+    metadata = {"rows_quarantined": rows_quarantined, "rows_set_aside": set_aside, "quarantined_share": round(share, 6)}
+    return passed, message, metadata
 
 
 def _gx(

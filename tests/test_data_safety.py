@@ -1,0 +1,162 @@
+"""Data safety (issue #46): hand-made hostile inputs that a build used to publish wrong, missing or private data
+from while passing every gate. Each test makes one such input and asserts the refusal (one line naming the file,
+row or setting) or the quarantine, and that nothing wrong reaches the serving file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.settings import SettingsError, load_settings
+from dagster_project.sources import files
+from dagster_project.sources.contract import RAW_TABLES
+from dagster_project.warehouse import raw
+from tests.conftest import run_cli
+
+DAY = dt.date(2026, 6, 1)
+CUST_HEADER = "customer_id,signup_date,birth_year,gender,province,city,acquisition_channel,phone,email\n"
+
+
+def _settings(tmp_path: Path, **env: str):
+    return load_settings(
+        {"SOURCE": "files", "LANDING_DIR": str(tmp_path / "landing"), "DATA_DIR": str(tmp_path / "data"), **env}
+    )
+
+
+def _drop(tmp_path: Path, relative: str, content: str | bytes) -> Path:
+    path = tmp_path / "landing" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def _load(settings, first: dt.date = DAY, last: dt.date = DAY) -> duckdb.DuckDBPyConnection:
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.build_db))
+    raw.ensure_schema(con)
+    data = files.fetch(settings, first, last, list(RAW_TABLES), con=con)
+    load_id = raw.new_load_id()
+    for name in raw.load_order(data):
+        raw.load_table(con, RAW_TABLES[name], data[name], first, last, load_id, "files")
+    files.ensure_meta(con)
+    return con
+
+
+# ---------------------------------------------------------------------------------------- 1. wrong encoding
+
+
+@pytest.mark.parametrize(
+    ("encoding", "city"),
+    [("latin-1", "Zürich"), ("shift_jis", "東京都")],
+)
+def test_a_file_that_reads_as_gbk_only_into_rare_characters_is_refused(tmp_path, encoding, city):
+    content = CUST_HEADER + f"C1,2026-06-01,1990,F,,{city},web,,\nC2,2026-06-01,1991,M,,{city},web,,\n"
+    path = _drop(tmp_path, f"customers/c-{DAY}.csv", content.encode(encoding))
+    assert content.encode(encoding).decode("gbk")  # what the loader used to publish: it decodes as GBK
+    with pytest.raises(files.LandingError) as raised:
+        _load(_settings(tmp_path))
+    message = str(raised.value)
+    assert "\n" not in message and str(path) in message and "unlikely" in message and "_format.json" in message
+    assert not (tmp_path / "data" / "serving" / "warehouse.duckdb").exists()
+
+
+def test_a_declared_latin1_folder_loads_its_letters_right_and_real_gbk_still_loads(tmp_path):
+    _drop(tmp_path, "customers/_format.json", '{"encoding": "latin-1"}')
+    _drop(tmp_path, f"customers/c-{DAY}.csv", (CUST_HEADER + "C1,2026-06-01,1990,F,,Zürich,web,,\n").encode("latin-1"))
+    con = _load(_settings(tmp_path))
+    assert con.execute("select city from raw.customers").fetchall() == [("Zürich",)]
+    assert con.execute("select encoding from meta.file_loads").fetchall() == [("latin-1",)]
+    con.close()
+    shutil.rmtree(tmp_path / "landing")
+    shutil.rmtree(tmp_path / "data")
+    _drop(tmp_path, f"customers/c-{DAY}.csv", (CUST_HEADER + "C1,2026-06-01,1990,F,浙江,杭州,tmall,,\n").encode("gbk"))
+    con = _load(_settings(tmp_path))
+    assert con.execute("select province, city from raw.customers").fetchall() == [("浙江", "杭州")]
+
+
+# ------------------------------------------------------------------- 2. set-aside rows and the tolerance
+
+
+def _retail_landing(tmp_path: Path, online_retail: Path, days: int = 2) -> Path:
+    landing = tmp_path / "landing"
+    (landing / "online_retail").mkdir(parents=True)
+    for path in sorted(online_retail.glob("*.csv"))[:days]:
+        shutil.copy(path, landing / "online_retail")
+    return landing
+
+
+def test_rows_set_aside_before_the_loader_count_toward_the_tolerance_and_the_summary(tmp_path, online_retail):
+    landing = _retail_landing(tmp_path, online_retail)
+    first = sorted(online_retail.glob("*.csv"))[0].stem  # e.g. 2010-12-01
+    year, month, day = first.split("-")
+    rows = "".join(
+        f"K{i},C1,sms,{day}/{month}/{year} 10:{i:02d}:00,follow_up\n" for i in range(40)
+    )  # dd/mm/yyyy: no usable day for any row, so every row is set aside in quarantine.file_rows
+    (landing / "contact_log").mkdir()
+    (landing / "contact_log" / "contacts.csv").write_text("contact_id,customer_id,channel,sent_at,purpose\n" + rows)
+    build = run_cli(tmp_path / "data", "build", env={"SOURCE": "files", "LANDING_DIR": str(landing)})
+    assert build.returncode == 1, build.output[-3000:]
+    assert "FAILED raw/extract · quarantine_tolerance_contact_log" in build.output
+    assert "40 of 40 rows" in build.output and "unparseable date (set aside) 40" in build.output
+    assert "contact_log 40" in build.output  # the summary's quarantined count holds them
+    assert not build.serving_db.exists()
+
+
+# ------------------------------------------------------------------------------------------ 9. DBT_VARS
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "expected"),
+    [
+        (
+            '{"deal_hunter_min_discounted_rate": "0 or true"}',
+            'deal_hunter_min_discounted_rate="0 or true" is not a number',
+        ),
+        ('{"outreach_sms_cap": "3 or true"}', 'outreach_sms_cap="3 or true" is not a number'),
+        ('{"outreach_sms_cap": 2.5}', "outreach_sms_cap=2.5 is not a whole number"),
+        ('{"outreach_sms_cap": -1}', "outreach_sms_cap=-1 is negative"),
+        ('{"outreach_loyal_max_discount_rate": 15}', "is a share above 1"),
+        ('{"rfm_scoring_method": "quintile\' or 1=1 --"}', "rfm_scoring_method="),
+        ('{"rfm_scoring_method": "median"}', "not one of quintile, fixed"),
+        ('{"purchase_tier_lower_bounds": [1, "2 or true"]}', "purchase_tier_lower_bounds="),
+        ('{"outreach_discount_rates": {"repurchase_due": "0.1; drop table x"}}', "repurchase_due is not a number"),
+        ('{"outreach_discount_rates": {"nope": 0.1}}', "unknown key 'nope'"),
+    ],
+)
+def test_dbt_vars_are_checked_against_their_defaults(dbt_vars, expected):
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"DBT_VARS": dbt_vars})
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith("DBT_VARS var ") and expected in message
+
+
+def test_valid_dbt_vars_pass():
+    assert load_settings({"DBT_VARS": '{"outreach_sms_cap": 2, "deal_hunter_min_discounted_rate": 0.8}'}).dbt_vars
+    assert load_settings({"DBT_VARS": '{"repurchase_cycle_days": null, "rfm_scoring_method": "fixed"}'}).dbt_vars
+    assert load_settings({"DBT_VARS": '{"spend_level_bands": [["low", 0], ["top", 5000]]}'}).dbt_vars
+
+
+def test_an_injected_dbt_var_stops_the_cli_with_one_line_before_any_build(tmp_path):
+    build = run_cli(tmp_path / "data", "build", env={"DBT_VARS": '{"outreach_sms_cap": "3 or true"}'})
+    assert build.returncode == 2
+    assert (
+        build.output.strip().splitlines() == [build.output.strip().splitlines()[-1]]
+        and "DBT_VARS var outreach_sms_cap" in build.output
+    )
+    assert not build.serving_db.exists()
+
+
+# ------------------------------------------------------------------------------- 10. hangs and tracebacks
+
+
+@pytest.mark.parametrize("limit", ["1B", "10KB", "0.5%"])
+def test_a_memory_limit_too_small_to_build_is_refused(limit):
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"DUCKDB_MEMORY_LIMIT": limit})
+    assert f"DUCKDB_MEMORY_LIMIT={limit!r} is too little" in str(raised.value)
+    assert load_settings({"DUCKDB_MEMORY_LIMIT": "200MB"}).duckdb_memory_limit == "200MB"
