@@ -141,6 +141,7 @@ def load(path: Path, chosen: set[str] | None) -> dict:
 
 def render(files: list[Path], only: dict[Path, set[str]] | None = None) -> str:
     data: dict[str, dict] = {}
+    machines: dict[str, list[str]] = {}  # dataset -> the CPUs its pooled runs ran on (rows may mix machines)
     metas = []
     for path in files:
         chosen = (only or {}).get(path)
@@ -149,6 +150,9 @@ def render(files: list[Path], only: dict[Path, set[str]] | None = None) -> str:
         for name, figures in result.items():
             if name != "meta" and (chosen is None or name in chosen):
                 data[name] = pool(data[name], figures) if name in data else figures
+                cpu = result["meta"]["machine"]["cpu"]
+                if cpu not in machines.setdefault(name, []):
+                    machines[name].append(cpu)
     lines = [BEGIN, ""]
     for path, meta, chosen in metas:
         m = meta["machine"]
@@ -167,8 +171,8 @@ def render(files: list[Path], only: dict[Path, set[str]] | None = None) -> str:
         " then gives their number beside the full builds').",
         "",
         "| dataset | runs | full build s | daily s | gates s | start-up s | floor s | pandas s | peak RSS MB "
-        "| ingest rows/s | pipeline / floor | pandas / pipeline |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| ingest rows/s | pipeline / floor | pandas / pipeline | machine |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in [n for n in ORDER if n in data] + sorted(n for n in data if n not in ORDER):
         d = data[name]
@@ -176,13 +180,14 @@ def render(files: list[Path], only: dict[Path, set[str]] | None = None) -> str:
         dailies = len(measured(daily(d))) if daily(d) else 0
         runs = f"{runs} ({dailies} daily)" if dailies != runs else runs
         if not d.get("agree"):
-            lines.append(f"| {name} | {runs} | implementations disagree — times withheld | | | | | | | | | |")
+            lines.append(f"| {name} | {runs} | implementations disagree — times withheld | | | | | | | | | | |")
             continue
         lines.append(
             f"| {name} | {runs} | {cell(d['pipeline_full_s'])} | {cell(daily(d))} | {cell(d['gates_s'])} "
             f"| {cell(d['startup_s'])} | {cell(d['floor_s'], 2)} | {cell(d['pandas_s'], 2)} "
             f"| {cell(d['peak_rss_mb'], 0)} | {cell(d['ingest_rows_per_s'], 0)} "
-            f"| {ratio(d.get('ratio_pipeline_to_floor'))} | {ratio(d.get('ratio_pandas_to_pipeline'))} |"
+            f"| {ratio(d.get('ratio_pipeline_to_floor'))} | {ratio(d.get('ratio_pandas_to_pipeline'))} "
+            f"| {' + '.join(machines[name])} |"
         )
     notes = []
     for name, d in data.items():

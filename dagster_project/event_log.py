@@ -3,7 +3,7 @@
 Dagster's `SqliteEventLogStorage` creates a new SQLAlchemy engine for every write, so every event re-compiles its
 INSERT, opens the shard file, commits with an fsync and closes it (which checkpoints the WAL). A full build writes
 ~1,700 events (one per partition day of `raw/extract`, one per dbt model, test and GX check), and that cost ~12 ms
-each: ~20 s of a 60 s default build (py-spy, BENCHMARKS.md). This subclass keeps one engine with a small
+each: ~20 s of a 60 s default build (py-spy, docs/bench-log.md). This subclass keeps one engine with a small
 connection pool per shard, so statements stay compiled and files stay open, and commits with `synchronous=NORMAL`
 (safe in WAL mode: a power cut can lose the last few events, never corrupt the file). Same files, same schema:
 `dagster dev` and any other Dagster process read what it writes.

@@ -103,3 +103,14 @@ def test_a_bad_result_file_or_dataset_is_one_line_naming_it_and_the_table_is_unt
     assert last.startswith("python -m bench.report: error: " + error.format(path=path)), last
     assert "Traceback" not in done.stderr
     assert (REPO_ROOT / "BENCHMARKS.md").read_bytes() == before
+
+
+def test_a_row_names_every_machine_its_pooled_runs_ran_on(tmp_path):
+    one = write(tmp_path / "a.json", "sim-1", [run(30.0, [28.0])])
+    assert row(render([one]), "sim-1")[-1] == "cpu"
+    other = json.loads(one.read_text())
+    other["meta"]["machine"] = {**MACHINE, "cpu": "AMD EPYC"}
+    two = tmp_path / "b.json"
+    two.write_text(json.dumps(other))
+    # pooled runs from two machines: the row says so instead of passing for one machine's figures
+    assert row(render([one, two]), "sim-1")[-1] == "cpu + AMD EPYC"

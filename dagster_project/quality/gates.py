@@ -68,7 +68,8 @@ class Gate:
     # the query as $low and $high. Worked out first, so they reach the query as constants: DuckDB then filters the
     # scan by them and reads a row's other columns only where they hold, where the join on the written groups alone
     # reads every column of every row (TPC-H SF10's fct_deliveries gate, 1 month of 80 written: 2.7 -> 1.1-1.3 s
-    # warm; bounds from a subquery in the same query: 2.2-3.1 s; BENCHMARKS.md, eighteenth session)
+    # warm; bounds from a subquery in the same query: 2.2-3.1 s; docs/bench-log.md, "The daily run's Parquet files and
+    # the deliveries gate bounded")
     bounds: str = ""
 
     def frame(self, con: Any, params: dict | None = None, tested_through: dt.datetime | None = None) -> Any:
@@ -564,8 +565,9 @@ def _supply_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
             name="marts_mart_factory_alerts",
             asset_key=("marts", "mart_factory_alerts"),
             # a profile per type, indicator, severity and status, not every alert: the table is rebuilt whole each
-            # run, and GX over each of TPC-H SF10's 747 k alerts took 2-4 s of the gate's 4-6 s (BENCHMARKS.md,
-            # twenty-second session). The pairs are one value (alert_type_indicator) so a value-set check sees them.
+            # run, and GX over each of TPC-H SF10's 747 k alerts took 2-4 s of the gate's 4-6 s (docs/bench-log.md,
+            # "Four mart gates profiled per group"). The pairs are one value (alert_type_indicator) so a value-set
+            # check sees them.
             query=f"""
                 select
                     alert_type,
@@ -791,7 +793,8 @@ def _reconciliation_gates() -> tuple[Gate, ...]:
             asset_key=("marts", "mart_factory_scorecard"),
             query="""
                 -- per day first, then per period: crossing every delivery with both grains doubled the rows
-                -- aggregated (TPC-H SF10's 58 M deliveries: 1.9 s -> 0.6 s, BENCHMARKS.md, twenty-second session)
+                -- aggregated (TPC-H SF10's 58 M deliveries: 1.9 s -> 0.6 s, docs/bench-log.md, "Four mart gates
+                -- profiled per group")
                 with daily as (
                     select
                         delivered_date,
@@ -921,7 +924,7 @@ MART_GATES: tuple[Gate, ...] = (
         name="marts_dim_customers",
         asset_key=("marts", "dim_customers"),
         # a profile per lifecycle stage and purchase tier, not every customer (GX over each of TPC-H SF10's 1.5 M
-        # customers took ~1 s; BENCHMARKS.md, twenty-second session)
+        # customers took ~1 s; docs/bench-log.md, "Four mart gates profiled per group")
         query="""
             select
                 lifecycle_stage,

@@ -245,8 +245,8 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
         row count and sum of the rows' hashes (_publish_row is the whole row as a struct, or its WRITTEN_AT stamp; a
         sum, not a xor, so that two equal rows do not cancel out). DuckDB hashes a NULL list like an empty one, so
         nested columns are hashed once more as text (9x slower: only those columns). The partition's text is worked
-        out per group, not per row: hashing TPC-H SF1's four large marts took 0.58 s instead of 0.80 s (BENCHMARKS.md,
-        eighth session)."""
+        out per group, not per row: hashing TPC-H SF1's four large marts took 0.58 s instead of 0.80 s
+        (docs/bench-log.md, "The publish groups rows by the partition's columns")."""
         figures = "count(*) as _publish_n" + (f", sum(hash({hashed})) as _publish_h" if fingerprint else "")
         if not base:  # one group, none for an empty mart
             return f"select {figures}, 0 as _publish_part from {relation} as _publish_row having count(*) > 0"
@@ -272,7 +272,7 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
     con.execute(f"create or replace temp table serving_groups as {groups(name)}")
     # the groups whose rows differ (count or sum of hashes), not the partitions holding them: a daily run re-writes
     # the last days of a month, and re-writing the month whole re-inserted 0.8 M rows of TPC-H SF10's fct_deliveries
-    # where 0.22 M had changed (BENCHMARKS.md, twenty-second session)
+    # where 0.22 M had changed (docs/bench-log.md, "Four mart gates profiled per group")
     coalesced = "".join(f"coalesce(new.{c}, old.{c}) as {c}, " for c in base)
     con.execute(
         f"""
@@ -303,7 +303,8 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, databas
     if changed_in_build == groups_in_build:  # every group changed: one copy beats delete + insert
         return copied((partitions, files))
     # rows are picked by a join on their group's columns, not by working out each row's partition: inserting the
-    # changed months of fct_deliveries at TPC-H SF1 took 0.4 s instead of 0.9 s (BENCHMARKS.md, eighth session)
+    # changed months of fct_deliveries at TPC-H SF1 took 0.4 s instead of 0.9 s (docs/bench-log.md, "The publish groups
+    # rows by the partition's columns")
     gone = f"(select {columns_sql} from changed_groups) as c"
     new = f"(select {columns_sql} from changed_groups where _publish_in_build) as c"
     within, bounds = _within(con, gone, base)
@@ -345,7 +346,8 @@ def _write_parquet(
     # one COPY writes every file, as folders _publish_file=<name>/data_0.parquet (the column itself left out). Rows
     # find their file by joining on their group's columns, so the file name's text is worked out once per group,
     # not per row (twice per row: 2.1 s; a join on the partition's text: 1.0 s; on the group's columns: 0.5 s, for
-    # a daily-like publish's Parquet at TPC-H SF1, BENCHMARKS.md, seventh and eighth sessions)
+    # a daily-like publish's Parquet at TPC-H SF1, docs/bench-log.md, "Parquet rows find their file by a join" and the
+    # next section)
     # the bounds of the groups' columns (_within) let the scan skip the other columns of the rows outside them: the
     # Parquet files of 2 months of TPC-H SF10's fct_deliveries (58 M rows) took 2.4 s instead of 3.6 s warm, 7.2 s cold
     con.execute("create or replace temp table parquet_files as select unnest(?::varchar[]) as file", [sorted(files)])

@@ -1,6 +1,6 @@
 {#- Tests of the incremental models look at the rows written since the model's tests last passed, not the whole table.
     A daily run re-writes a few per cent of the rows of the large tables; testing every row again cost most of the
-    daily `dbt build`'s test time (BENCHMARKS.md, "Tests and gates look at what a run wrote").
+    daily `dbt build`'s test time (docs/bench-log.md, "Tests and gates look at what a run wrote").
     - Each incremental model stamps the rows it writes with processed_at = run_started_at_utc().
     - Its scoped tests are the generic tests named incremental_* (tests/generic/). They read the model's mark in
       meta.tested_through and test only rows with a later processed_at (a NULL processed_at is tested too);

@@ -76,7 +76,7 @@ def prune_run_targets(target_root: Path, keep: int = KEPT_RUN_TARGETS, min_age_s
 
 class WarehouseDbtCliResource(DbtCliResource):
     """dagster-dbt's `DbtCliResource` without two start-up steps this project never uses, ~5 s of every dbt step
-    (py-spy, BENCHMARKS.md): it ran `dbt --version` in a subprocess (~2.7 s of dbt imports) to learn the version
+    (py-spy, docs/bench-log.md): it ran `dbt --version` in a subprocess (~2.7 s of dbt imports) to learn the version
     of the dbt it is about to run, and built an in-process read-only dbt adapter (~2 s) that only serves
     `fetch_row_counts()` / `fetch_column_metadata()`. The dbt here is always the venv's pinned dbt-core, so its
     version is the installed package's; without those two calls no adapter is needed. (Overrides of private

@@ -6,7 +6,7 @@ partitions runs as one run (single-run backfill), so a 730-day history is one pa
 
 Why one asset for the eleven tables rather than eleven assets: Dagster records one materialization event per
 asset per partition. A 730-day full build with eleven partitioned assets wrote ~16,000 events into the SQLite
-event log and spent ~190 s doing it (BENCHMARKS.md); one asset writes 730. The per-table lineage stays visible
+event log and spent ~190 s doing it (docs/bench-log.md); one asset writes 730. The per-table lineage stays visible
 as the checks (`gx_raw_<table>`, `row_accounting_<table>`, ...) and as the dbt sources.
 """
 
