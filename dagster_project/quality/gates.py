@@ -414,6 +414,84 @@ def _customer_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
     )
 
 
+def _playbook_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
+    """The CRM playbook marts (dbt/models/marts/customer/playbook): what dbt's column tests cannot say, across
+    columns and rows, on a profile per group (never every contact)."""
+    return (
+        Gate(
+            name="marts_mart_contact_effectiveness",
+            asset_key=("marts", "mart_contact_effectiveness"),
+            query=f"""
+                select
+                    sent_week,
+                    channel,
+                    count(*) as contacts,
+                    min(attributed_orders) as min_attributed_orders,
+                    min(attributed_revenue)::double as min_attributed_revenue,
+                    min(days_to_next_order) as min_days_to_next_order,
+                    -- a credited order is a paid order within the window: its contact converted
+                    count(*) filter (where attributed_orders > 0 and not is_converted) as credited_not_converted,
+                    count(*) filter (where attributed_orders > 0 is distinct from attributed_revenue > 0)
+                        as credit_revenue_mismatches,
+                    count(*) filter (
+                        where is_converted is distinct from
+                            coalesce(days_to_next_order <= {int(v["contact_conversion_window_days"])}, false)
+                    ) as conversion_mismatches,
+                    count(*) filter (where breaks_sms_cap and channel <> 'sms') as non_sms_cap_breaches,
+                    count(*) filter (where sent_date > as_of_date or as_of_date is distinct from {AS_OF})
+                        as as_of_date_mismatches
+                from marts.mart_contact_effectiveness
+                group by all
+                order by all
+            """,
+            description="Per sent week and channel: credits and revenue >= 0, a credited contact converted, "
+            "conversion = next paid order within contact_conversion_window_days, cap breaches only on SMS, nothing "
+            "sent after the as-of day.",
+        ),
+        Gate(
+            name="marts_mart_contact_effectiveness_weekly",
+            asset_key=("marts", "mart_contact_effectiveness_weekly"),
+            query="""
+                with contacts as (
+                    select
+                        count(*) as contacts,
+                        sum(attributed_orders) as attributed_orders,
+                        sum(attributed_revenue) as attributed_revenue,
+                        count(*) filter (where breaks_sms_cap) as sms_cap_breaches
+                    from marts.mart_contact_effectiveness
+                ),
+                weekly as (
+                    select
+                        sum(contacts) as contacts,
+                        sum(attributed_orders) as attributed_orders,
+                        sum(attributed_revenue) as attributed_revenue,
+                        sum(sms_cap_breaches) as sms_cap_breaches,
+                        min(conversion_rate) as min_conversion_rate,
+                        max(conversion_rate) as max_conversion_rate,
+                        count(*) filter (
+                            where not (converted_customers <= converted_contacts
+                                and converted_contacts <= complete_contacts
+                                and complete_contacts <= contacts
+                                and customers_contacted <= contacts)
+                        ) as count_order_mismatches
+                    from marts.mart_contact_effectiveness_weekly
+                )
+                select
+                    weekly.contacts - contacts.contacts as contacts_difference,
+                    weekly.attributed_orders - contacts.attributed_orders as attributed_orders_difference,
+                    (weekly.attributed_revenue - contacts.attributed_revenue)::double as attributed_revenue_difference,
+                    weekly.sms_cap_breaches - contacts.sms_cap_breaches as sms_cap_breaches_difference,
+                    weekly.min_conversion_rate,
+                    weekly.max_conversion_rate,
+                    weekly.count_order_mismatches
+                from weekly, contacts
+            """,
+            description="The weekly rollup adds up to mart_contact_effectiveness (contacts, credited orders and "
+            "revenue, cap breaches); conversion rate in [0, 1]; buyers <= converted <= complete <= sent.",
+        ),
+    )
+
+
 def _written_rows(always: str = "false") -> str:
     """SQL: a stamped mart's row was written after $tested_through (NULL: every row), or `always` holds for it."""
     return f"coalesce(processed_at > $tested_through, true) or {always}"
@@ -966,6 +1044,7 @@ MART_GATES: tuple[Gate, ...] = (
         "sum(orders_count) = paid orders.",
     ),
     *_customer_mart_gates(_VARS),
+    *_playbook_mart_gates(_VARS),
     *_supply_mart_gates(_VARS),
     *_reconciliation_gates(),
 )

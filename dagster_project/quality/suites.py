@@ -232,6 +232,21 @@ def _customer_mart_expectations(name: str) -> list[Any]:
             *_zero("as_of_date_mismatches", "loyal_flag_mismatches", "loyal_discount_above_cap"),
             *_zero("sms_above_cap", "contacted_too_recently"),
         ]
+    if name == "marts_mart_contact_effectiveness":
+        # no row minimum: a shop may export no contact log (the Online Retail export)
+        return [
+            *_between(0, None, "min_attributed_orders", "min_attributed_revenue", "min_days_to_next_order"),
+            *_zero("credited_not_converted", "credit_revenue_mismatches", "conversion_mismatches"),
+            *_zero("non_sms_cap_breaches", "as_of_date_mismatches"),
+        ]
+    if name == "marts_mart_contact_effectiveness_weekly":
+        return [
+            gxe.ExpectTableRowCountToEqual(value=1),
+            *_zero("contacts_difference", "attributed_orders_difference", "sms_cap_breaches_difference"),
+            *_cents("attributed_revenue_difference"),
+            *_between(0, 1, "min_conversion_rate", "max_conversion_rate"),
+            *_zero("count_order_mismatches"),
+        ]
     if name == "marts_revenue_reconciliation":
         return [
             at_least_one_row,
