@@ -23,7 +23,10 @@ Plain Python over DuckDB, no Dagster, so it can be tested and benchmarked alone.
   (`{"encoding": "gbk", "delimiter": ";"}`; also latin-1, cp1252, shift_jis). A file that is not UTF-8 and reads
   as GBK only into rare characters (Latin-1 or Shift-JIS bytes) is refused unless its encoding is declared.
   Non-UTF-8 files are transcoded to UTF-8 first (DuckDB reads UTF-8 only).
-- Folders that are not raw tables are adapters (`online_retail/`: sources/online_retail.py).
+- Folders that are not raw tables are adapters (`online_retail/`: sources/online_retail.py; the shop-platform
+  order exports `taobao/`, `shopify/`: sources/taobao.py, sources/shopify.py). A shop export covers a date range
+  whatever its name says, and the same order is in several exports, so every file of those folders is read by
+  every run (the newest copy of an order wins; exports are small).
 
 File-level problems raise LandingError: one line naming the file and what to do.
 """
@@ -49,7 +52,14 @@ from dagster_project.warehouse.raw import Staged
 
 FORMAT_FILE = "_format.json"
 EXTENSIONS = (".csv", ".parquet")
-ADAPTERS = ("online_retail",)
+SHOP_EXPORTS = ("taobao",)  # adapters of date-range order exports (sources/shop_exports.py)
+ADAPTERS = ("online_retail", *SHOP_EXPORTS)
+# raw tables whose rows are the rows of an adapter's files (meta.file_load_summary counts them as loaded)
+ADAPTER_ROW_TABLES = {
+    "online_retail": ("order_items",),
+    "taobao": ("orders", "order_items"),
+    "shopify": ("order_items",),
+}
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "latin-1", "cp1252", "shift_jis")  # declarable in _format.json
 TRANSCODED = ("gbk", "latin-1", "cp1252", "shift_jis")  # DuckDB reads UTF-8 only: these are transcoded first
 DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
@@ -197,7 +207,7 @@ def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[Landin
     if not landing_dir.is_dir():
         raise LandingError(
             f"LANDING_DIR={landing_dir} is not a folder: create it with one sub-folder per raw table "
-            f"({', '.join(RAW_TABLES)}) or online_retail/"
+            f"({', '.join(RAW_TABLES)}) or an export folder ({', '.join(ADAPTERS)})"
         )
     found = []
     for entry in sorted(landing_dir.iterdir()):
@@ -207,7 +217,8 @@ def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[Landin
             raise LandingError(f"{entry}: files go in a sub-folder named after their raw table, e.g. orders/")
         if entry.name not in RAW_TABLES and entry.name not in ADAPTERS:
             raise LandingError(
-                f"{entry}: folder names no raw table: rename it to one of {', '.join(RAW_TABLES)} or online_retail"
+                f"{entry}: folder names no raw table: rename it to one of {', '.join(RAW_TABLES)} or an export "
+                f"folder ({', '.join(ADAPTERS)})"
             )
         if folders is not None and entry.name not in folders:
             continue
@@ -218,7 +229,8 @@ def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[Landin
                 raise LandingError(
                     f"{path}: unknown format {path.suffix or '(no extension)'!r}: export it as .csv or .parquet"
                 )
-            found.append(LandingFile(path, entry.name, checksum(path), _day_from_name(path)))
+            day = None if entry.name in SHOP_EXPORTS else _day_from_name(path)  # an export's name is no day
+            found.append(LandingFile(path, entry.name, checksum(path), day))
     return found
 
 
@@ -676,8 +688,8 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
                 from latest
                 join raw_rows
                     on raw_rows.file_ref = latest.file_ref
-                    and raw_rows.table_name = case when latest.folder = 'online_retail' then 'order_items'
-                        else latest.folder end
+                    and raw_rows.table_name in (select unnest(coalesce(
+                        map_extract({_adapter_tables_sql()}, latest.folder)[1], [latest.folder])))
                 group by all
             )
             select
@@ -707,25 +719,37 @@ def _known(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dt.date | Non
 # ------------------------------------------------------------------------------------------------- fetch
 
 
-def _produces(folder: str) -> tuple[str, ...]:
-    if folder == "online_retail":
-        from dagster_project.sources import online_retail
+def _adapter_tables_sql() -> str:
+    """ADAPTER_ROW_TABLES as a DuckDB MAP literal."""
+    keys = ", ".join(f"'{k}'" for k in ADAPTER_ROW_TABLES)
+    values = ", ".join("[" + ", ".join(f"'{t}'" for t in v) + "]" for v in ADAPTER_ROW_TABLES.values())
+    return f"map([{keys}], [{values}])"
 
-        return online_retail.TABLES
+
+def _adapter(folder: str):
+    """The adapter module of an export folder."""
+    import importlib
+
+    return importlib.import_module(f"dagster_project.sources.{folder}")
+
+
+def _produces(folder: str) -> tuple[str, ...]:
+    if folder in ADAPTERS:
+        return _adapter(folder).TABLES
     return (folder,)
 
 
 def fetch_groups(settings: Settings, tables: Iterable[str]) -> list[list[str]]:
     """One group per raw table, in load order, except that the tables an adapter folder present in
-    LANDING_DIR makes (online_retail/: customers, products, orders, order_items) are one group: fetching them
-    one at a time would read and map the export once per table."""
-    from dagster_project.sources import online_retail
+    LANDING_DIR makes (online_retail/, taobao/, shopify/: customers, products, orders, order_items) are one group:
+    fetching them one at a time would read and map the exports once per table."""
     from dagster_project.warehouse.raw import load_order
 
     ordered = load_order(tables)
-    together = set()
-    if (settings.landing_dir / "online_retail").is_dir():
-        together = set(online_retail.TABLES) & set(ordered)
+    together: set[str] = set()
+    for folder in ADAPTERS:
+        if (settings.landing_dir / folder).is_dir():
+            together |= set(_produces(folder)) & set(ordered)
     groups: list[list[str]] = []
     for name in ordered:
         if name in together:
@@ -764,6 +788,9 @@ def fetch(
     work = duckdb.connect(config=settings.duckdb_config)
     try:
         for f in files:
+            if f.folder in SHOP_EXPORTS:  # date-range exports: all of them, every run (module doc)
+                reads.append(read_file(work, f))
+                continue
             if f.name_day is not None and not _after(f.name_day, today) and not first_day <= f.name_day <= last_day:
                 continue  # (a file named after today is read by every run: its rows are set aside, see map_raw_table)
             seen = known.get(f.ref)
@@ -776,6 +803,10 @@ def fetch(
         retail = [r for r in reads if r.file.folder == "online_retail"]
         if retail:
             online_retail.map_files(work, con, retail, first_day, batch)
+        for folder in SHOP_EXPORTS:
+            exports = [r for r in reads if r.file.folder == folder]
+            if exports:
+                _adapter(folder).map_files(work, con, exports, first_day, last_day, batch, settings.shop_tz)
         for name, parts in batch.tables.items():
             for part in parts:
                 landing.insert_arrow(name, part)
@@ -785,7 +816,7 @@ def fetch(
         by_name: dict[tuple[str, tuple[str, ...]], list[tuple[int, FileRead]]] = {}
         for ordinal, read in enumerate(reads, start=1):
             f = read.file
-            if f.folder == "online_retail":
+            if f.folder in ADAPTERS:
                 continue
             if read.rows is None and f.name_day is not None and not _after(f.name_day, today):
                 by_name.setdefault((f.folder, tuple(read.columns)), []).append((ordinal, read))
@@ -941,8 +972,11 @@ def _count_lines(path: Path) -> int:
 # ------------------------------------------------------------------------------------------- date ranges
 
 
-def file_days(con: duckdb.DuckDBPyConnection, files: list[LandingFile], today: dt.date) -> list[dt.date]:
-    """Partition days the files cover up to `today`: from the name, or the min/max of the table's date column."""
+def file_days(
+    con: duckdb.DuckDBPyConnection, files: list[LandingFile], today: dt.date, shop_tz: str = "UTC"
+) -> list[dt.date]:
+    """Partition days the files cover up to `today`: from the name, or the min/max of the table's date column
+    (shop exports: of their order times, in the shop's time zone `shop_tz`)."""
     days: list[dt.date] = []
     for f in files:
         if f.name_day is not None:
@@ -953,6 +987,15 @@ def file_days(con: duckdb.DuckDBPyConnection, files: list[LandingFile], today: d
                 )
             if not _after(f.name_day, today):  # a file named after today does not stretch the build
                 days.append(f.name_day)
+            continue
+        if f.folder in SHOP_EXPORTS:
+            span = _adapter(f.folder).day_span(con, f, today, shop_tz)
+            days += list(span or ())
+            if span and span[0] < PARTITIONS_START:
+                raise LandingError(
+                    f"{f.path}: has orders placed on {span[0]}, before {PARTITIONS_START}, the first daily partition "
+                    "the warehouse keeps: drop those rows"
+                )
             continue
         table = RAW_TABLES.get(f.folder)
         if table is None or table.date_column is None:
@@ -1008,10 +1051,10 @@ def date_range(settings: Settings) -> tuple[dt.date, dt.date]:
     """The partition days a full build over the landing folder loads: first to last day any file covers."""
     files, _ = split_duplicates(scan(settings.landing_dir))
     with duckdb.connect() as con:
-        days = file_days(con, files, dt.date.today())
+        days = file_days(con, files, dt.date.today(), settings.shop_tz)
     if not days:
         raise LandingError(
             f"LANDING_DIR={settings.landing_dir} holds no data files: drop CSV or Parquet exports into "
-            "its <raw table>/ or online_retail/ sub-folders"
+            f"its <raw table>/ or export sub-folders ({', '.join(ADAPTERS)})"
         )
     return min(days), max(days)
