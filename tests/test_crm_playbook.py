@@ -124,3 +124,165 @@ def test_weekly_rollup_by_purpose_and_channel(warehouse, contact_truth):
     # every week since the first contact, Mondays only
     weeks = sorted({r[0] for r in rows})
     assert all(w.weekday() == 0 for w in weeks)
+
+
+def test_dim_customers_heavy_users_aov_bands_and_last_order_items(warehouse):
+    as_of = warehouse.scalar("select max(as_of_date) from raw.run_context", db="build")
+    orders = warehouse.query(
+        "select distinct order_id, customer_id, ordered_at, net_amount from raw.orders "
+        "where status = 'paid' and customer_id is not null",
+        db="build",
+    )
+    lines = warehouse.query("select distinct order_id, line_number, sku from raw.order_items", db="build")
+    category = dict(warehouse.query("select distinct sku, category from raw.products", db="build"))
+    year_ago = as_of - dt.timedelta(days=365)
+    last_year, count, revenue, last = defaultdict(int), defaultdict(int), defaultdict(Decimal), {}
+    for order_id, customer, ordered_at, net_amount in orders:
+        count[customer] += 1
+        revenue[customer] += Decimal(str(net_amount))
+        last_year[customer] += year_ago < ordered_at.date() <= as_of
+        last[customer] = max(last.get(customer, (ordered_at, order_id)), (ordered_at, order_id))
+    items_of = defaultdict(list)
+    for order_id, _line, sku in sorted(lines, key=lambda r: (r[0], r[1])):
+        items_of[order_id].append(sku)
+    bands = sorted(VARS["aov_bands"], key=lambda band: band[1])
+
+    def band(aov: Decimal) -> str:
+        return [label for label, lower in bands if aov >= lower][-1]
+
+    rows = warehouse.query(
+        "select customer_id, orders_last_365d, is_heavy_user, aov_band, last_order_id, last_order_items, "
+        "last_order_categories, list_contains(tags, 'heavy_user') from marts.dim_customers"
+    )
+    wrong = []
+    for customer, in_year, heavy, aov_band, last_id, items, categories, tagged in rows:
+        if customer not in count:
+            expected = (0, False, None, None, None, None, False)
+        else:
+            order_id = last[customer][1]
+            skus = items_of[order_id]
+            aov = (revenue[customer] / count[customer]).quantize(Decimal("0.01"))
+            expected = (
+                last_year[customer],
+                last_year[customer] >= VARS["heavy_user_min_orders_365d"],
+                band(aov),
+                order_id,
+                skus,
+                sorted({category[s] for s in skus if category.get(s)}),
+                last_year[customer] >= VARS["heavy_user_min_orders_365d"],
+            )
+        if (in_year, heavy, aov_band, last_id, items, categories, tagged) != expected:
+            wrong.append((customer, expected))
+    assert wrong == [], wrong[:5]
+    # heavy by the last year, not lifetime: some lifetime 3+ buyers are not heavy, and the reverse never holds
+    lifetime_not_heavy = sum(1 for c in count if count[c] >= 3 and last_year[c] < 3)
+    assert lifetime_not_heavy > 0
+    assert {r[3] for r in rows} >= {label for label, _ in bands}
+    assert any(len(r[5] or []) >= 2 for r in rows)
+
+
+def test_rfm_segments_carry_the_change_since_the_previous_month_end(warehouse):
+    sizes = defaultdict(dict)
+    month_ends = set()
+    for snapshot, month_end, segment, customers in warehouse.query(
+        "select snapshot_date, is_month_end, segment, count(*) from marts.mart_customer_rfm group by all"
+    ):
+        sizes[snapshot][segment] = customers
+        if month_end:
+            month_ends.add(snapshot)
+    rows = warehouse.query(
+        "select snapshot_date, segment, customers, previous_month_end_date, previous_month_end_customers, "
+        "customers_change from marts.mart_rfm_segments"
+    )
+    for snapshot, segment, customers, previous, previous_customers, change in rows:
+        earlier = [m for m in month_ends if m < snapshot]
+        if not earlier:
+            assert (previous, previous_customers, change) == (None, None, None)
+            continue
+        expected_previous = max(earlier)
+        expected = sizes[expected_previous].get(segment, 0)
+        assert (previous, previous_customers, change) == (expected_previous, expected, customers - expected)
+    # the as-of day (2026-06-30) is itself a month end: its previous month end is 2026-05-31
+    current = warehouse.query("select distinct previous_month_end_date from marts.mart_rfm_segments where is_current")
+    assert current == [(dt.date(2026, 5, 31),)]
+
+
+def _tier(orders_before: int) -> str | None:
+    bounds = sorted(VARS["purchase_tier_lower_bounds"])
+    labels = [
+        f"{low}+" if i == len(bounds) - 1 else (str(low) if bounds[i + 1] - 1 == low else f"{low}-{bounds[i + 1] - 1}")
+        for i, low in enumerate(bounds)
+    ]
+    fitting = [label for low, label in zip(bounds, labels, strict=True) if orders_before >= low]
+    return fitting[-1] if fitting else None
+
+
+def test_discount_governance_finds_every_loyal_order_above_the_cap(warehouse):
+    orders = warehouse.query(
+        "select distinct order_id, customer_id, ordered_at, gross_amount, discount_amount from raw.orders "
+        "where status = 'paid' and customer_id is not null",
+        db="build",
+    )
+    by_customer = defaultdict(list)
+    for order in orders:
+        by_customer[order[1]].append(order)
+    cap = Decimal(str(VARS["outreach_loyal_max_discount_rate"]))
+    expected = {}
+    for listed in by_customer.values():
+        for before, (order_id, _, _, gross, discount) in enumerate(sorted(listed, key=lambda o: (o[2], o[0]))):
+            tier = _tier(before)
+            allowed = (Decimal(str(gross)) * cap).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+            loyal = tier in VARS["outreach_loyal_tiers"]
+            expected[order_id] = (tier, loyal, loyal and Decimal(str(discount)) > allowed)
+    mart = {
+        r[0]: r[1:]
+        for r in warehouse.query(
+            "select order_id, tier_at_order, is_loyal_at_order, breaks_loyal_cap from marts.mart_discount_governance"
+        )
+    }
+    assert mart == expected
+    breaches = [e for e in expected.values() if e[2]]
+    assert breaches and len(breaches) < sum(e[1] for e in expected.values())
+
+
+def test_discount_share_by_sku_style_and_category(warehouse):
+    lines = warehouse.query(
+        "select distinct items.order_id, items.line_number, items.sku, products.style, products.category, "
+        "items.quantity, items.list_unit_price, items.paid_unit_price "
+        "from raw.order_items as items join raw.orders as orders using (order_id) "
+        "left join raw.products as products using (sku) where orders.status = 'paid'",
+        db="build",
+    )
+    expected = defaultdict(lambda: [0, 0, Decimal("0")])
+    for _, _, sku, style, category, quantity, list_price, paid_price in lines:
+        for key in (("sku", sku), ("style", style), ("category", category)):
+            row = expected[key]
+            row[0] += quantity
+            row[1] += quantity if paid_price < list_price else 0
+            row[2] += quantity * (Decimal(str(list_price)) - Decimal(str(paid_price)))
+    rows = warehouse.query(
+        "select dimension, dimension_value, units, discounted_units, discount_amount, discount_money_rank "
+        "from marts.mart_discount_share"
+    )
+    assert {r[:2]: list(r[2:5]) for r in rows} == dict(expected)
+    for dimension in ("sku", "style", "category"):
+        top = max((v[2], k[1]) for k, v in expected.items() if k[0] == dimension)
+        assert (dimension, top[1], 1) in {(r[0], r[1], r[5]) for r in rows}
+
+
+def test_new_skus_sold_on_campaign_days(warehouse):
+    max_age = VARS["new_sku_max_age_days"]
+    lines = warehouse.query(
+        "select distinct items.order_id, items.line_number, items.sku, products.launch_date, orders.ordered_at, "
+        "items.quantity from raw.order_items as items join raw.orders as orders using (order_id) "
+        "join raw.products as products using (sku) "
+        "where orders.status = 'paid' and orders.campaign_code is not null",
+        db="build",
+    )
+    expected = defaultdict(int)
+    for _, _, sku, launch_date, ordered_at, quantity in lines:
+        if 0 <= (ordered_at.date() - launch_date).days <= max_age:
+            expected[(ordered_at.date(), sku)] += quantity
+    rows = warehouse.query("select campaign_date, sku, units from marts.mart_new_sku_campaign_sales")
+    assert {r[:2]: r[2] for r in rows} == dict(expected)
+    assert expected, "the simulator drops new SKUs every Tuesday: some sell on campaign days"

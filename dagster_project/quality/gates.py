@@ -489,6 +489,79 @@ def _playbook_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
             description="The weekly rollup adds up to mart_contact_effectiveness (contacts, credited orders and "
             "revenue, cap breaches); conversion rate in [0, 1]; buyers <= converted <= complete <= sent.",
         ),
+        Gate(
+            name="marts_mart_discount_governance",
+            asset_key=("marts", "mart_discount_governance"),
+            query=f"""
+                select
+                    tier_at_order,
+                    campaign_code,
+                    count(*) as orders,
+                    min(discount_rate) as min_discount_rate,
+                    max(discount_rate) as max_discount_rate,
+                    count(*) filter (where gross_amount - discount_amount <> net_amount) as amount_mismatches,
+                    count(*) filter (
+                        where is_loyal_at_order is distinct from
+                            coalesce(tier_at_order in ({_sql_strings(v["outreach_loyal_tiers"])}), false)
+                    ) as loyal_flag_mismatches,
+                    count(*) filter (
+                        where breaks_loyal_cap is distinct from (is_loyal_at_order and discount_amount
+                            > round(gross_amount * {float(v["outreach_loyal_max_discount_rate"])}, 2))
+                    ) as cap_flag_mismatches
+                from marts.mart_discount_governance
+                group by all
+                order by all
+            """,
+            description="Per tier at order and campaign: discount rate in [0, 1], gross - discount = net, the loyal "
+            "flag from outreach_loyal_tiers, a cap breach = a loyal order above outreach_loyal_max_discount_rate.",
+        ),
+        Gate(
+            name="marts_mart_discount_share",
+            asset_key=("marts", "mart_discount_share"),
+            query="""
+                select
+                    dimension,
+                    count(*) as dimension_values,
+                    sum(units) as units,
+                    sum(discount_amount)::double as discount_amount,
+                    sum(discount_money_share_rate) as discount_money_share,
+                    least(min(discounted_units_rate), min(discount_depth_rate), min(discount_money_share_rate))
+                        as min_rate,
+                    greatest(max(discounted_units_rate), max(discount_depth_rate),
+                        max(discount_money_share_rate)) as max_rate,
+                    count(*) filter (where discounted_units > units) as discounted_above_units,
+                    -- every dimension slices the same paid lines: the totals agree with the SKU rows
+                    sum(units) - first(sum(units)) over (order by dimension = 'sku' desc) as units_difference,
+                    (sum(discount_amount) - first(sum(discount_amount)) over (order by dimension = 'sku' desc))::double
+                        as discount_amount_difference
+                from marts.mart_discount_share
+                group by dimension
+                order by dimension
+            """,
+            description="Per dimension: rates in [0, 1], discount-money shares adding up to 1, discounted units <= "
+            "units, and the same units and discount money in the SKU, style and category rows.",
+        ),
+        Gate(
+            name="marts_mart_new_sku_campaign_sales",
+            asset_key=("marts", "mart_new_sku_campaign_sales"),
+            query="""
+                select
+                    campaign_date,
+                    count(*) as skus,
+                    min(days_since_launch) as min_days_since_launch,
+                    max(days_since_launch) as max_days_since_launch,
+                    min(units) as min_units,
+                    min(orders_count) as min_orders,
+                    min(discount_depth_rate) as min_discount_depth_rate,
+                    max(discount_depth_rate) as max_discount_depth_rate,
+                    count(*) filter (where campaign_code is null) as missing_campaign_codes
+                from marts.mart_new_sku_campaign_sales
+                group by campaign_date
+                order by campaign_date
+            """,
+            description="Per campaign day: SKUs launched 0..new_sku_max_age_days days before, at least one unit and "
+            "order each, discount depth in [0, 1], a campaign code.",
+        ),
     )
 
 

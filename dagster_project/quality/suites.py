@@ -247,6 +247,29 @@ def _customer_mart_expectations(name: str) -> list[Any]:
             *_between(0, 1, "min_conversion_rate", "max_conversion_rate"),
             *_zero("count_order_mismatches"),
         ]
+    if name == "marts_mart_discount_governance":
+        return [
+            at_least_one_row,
+            *_between(0, 1, "min_discount_rate", "max_discount_rate"),
+            *_zero("amount_mismatches", "loyal_flag_mismatches", "cap_flag_mismatches"),
+        ]
+    if name == "marts_mart_discount_share":
+        return [
+            at_least_one_row,
+            *_in_set("dimension", ["category", "sku", "style"]),
+            *_between(0, 1, "min_rate", "max_rate"),
+            *_between(1 - 1e-9, 1 + 1e-9, "discount_money_share"),
+            *_zero("discounted_above_units", "units_difference"),
+            *_cents("discount_amount_difference"),
+        ]
+    if name == "marts_mart_new_sku_campaign_sales":
+        # no row minimum: a shop without campaign codes (the Online Retail export) has no campaign day
+        return [
+            *_between(0, project_vars["new_sku_max_age_days"], "min_days_since_launch", "max_days_since_launch"),
+            *_between(1, None, "min_units", "min_orders"),
+            *_between(0, 1, "min_discount_depth_rate", "max_discount_depth_rate"),
+            *_zero("missing_campaign_codes"),
+        ]
     if name == "marts_revenue_reconciliation":
         return [
             at_least_one_row,

@@ -68,6 +68,15 @@
     end
 {%- endmacro %}
 
+{#- AOV band label from var aov_bands ([label, lower bound] pairs) by the average paid-order value. -#}
+{% macro customer_aov_band(avg_order_value) -%}
+    case
+    {%- for band in var('aov_bands') | sort(attribute='1') | reverse %}
+        when {{ avg_order_value }} >= {{ band[1] }} then '{{ band[0] }}'
+    {%- endfor %}
+    end
+{%- endmacro %}
+
 {#- Age band ('18-24', ..., '50+', 'under_18', 'unknown') from var age_band_lower_bounds. -#}
 {% macro customer_age_band(age) -%}
     {%- set bounds = var('age_band_lower_bounds') | sort -%}

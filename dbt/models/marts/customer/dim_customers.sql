@@ -18,6 +18,12 @@ regions as (
 
 ),
 
+recent_orders as (
+
+    select * from {{ ref('int_customer_recent_orders') }}
+
+),
+
 current_rfm as (
 
     select
@@ -69,6 +75,10 @@ customer_facts as (
         coalesce(order_totals.items_count, 0) as items_count,
         order_totals.discounted_items_count,
         order_totals.preferred_category,
+        coalesce(recent_orders.orders_last_365d, 0) as orders_last_365d,
+        recent_orders.last_order_id,
+        recent_orders.last_order_items,
+        recent_orders.last_order_categories,
         current_rfm.segment as rfm_segment,
         current_rfm.rfm_cell,
         run_settings.as_of_date,
@@ -80,6 +90,7 @@ customer_facts as (
     left join customers on all_customers.customer_id = customers.customer_id
     left join order_totals on all_customers.customer_id = order_totals.customer_id
     left join regions on customers.province = regions.province
+    left join recent_orders on all_customers.customer_id = recent_orders.customer_id
     left join current_rfm on all_customers.customer_id = current_rfm.customer_id
 
 ),
@@ -121,9 +132,15 @@ select
     email_masked,
     first_order_date,
     last_order_date,
+    last_order_id,
+    last_order_items,
+    last_order_categories,
     cast(orders_count as bigint) as orders_count,
+    cast(orders_last_365d as bigint) as orders_last_365d,
+    orders_last_365d >= {{ var('heavy_user_min_orders_365d') }} as is_heavy_user,
     cast(net_revenue as decimal(38, 2)) as net_revenue,
     cast(net_revenue / nullif(orders_count, 0) as decimal(14, 2)) as avg_order_value,
+    {{ customer_aov_band('cast(net_revenue / nullif(orders_count, 0) as decimal(14, 2))') }} as aov_band,
     purchase_tier,
     lifecycle_stage,
     cast(days_since_last_order as integer) as days_since_last_order,
@@ -141,6 +158,7 @@ select
         case when lifecycle_stage is not null then ['stage:' || lifecycle_stage] else [] end,
         case when acquisition_campaign is not null then ['cohort:campaign_' || acquisition_campaign] else [] end,
         case when is_deal_hunter then ['deal_hunter'] else [] end,
+        case when orders_last_365d >= {{ var('heavy_user_min_orders_365d') }} then ['heavy_user'] else [] end,
         case when orders_count = 1 then ['one_time_buyer'] else [] end,
         case when spend_level is not null and orders_count > 0 then ['spend:' || spend_level] else [] end
     ) as varchar[]) as tags
