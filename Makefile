@@ -15,7 +15,7 @@ export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= 1
 export PATH := $(VENV)/bin:$(PATH)
 export WAREHOUSE_BUILD_DB := $(if $(DATA_DIR),$(abspath $(DATA_DIR)),$(CURDIR)/data)/build/warehouse.duckdb
 
-.PHONY: help install build daily backfill test dev docs lint clean bench
+.PHONY: help install build daily backfill test test-quick dev docs lint clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ TEST_WORKERS ?= 2
 test: $(VENV)/.installed  ## the whole test suite, including real builds on small data (TEST_WORKERS processes)
 	@$(PY) -m dagster_project.cli prepare
 	@$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=12 $(PYTEST_ARGS)
+
+test-quick: $(VENV)/.installed  ## the tests that run no build (CLI, dbt, Dagster job): the edit-test loop
+	@$(PY) -m dagster_project.cli prepare
+	@$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not build" $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed  ## benchmarks vs DuckDB floor and pandas (BENCH_DATASETS=sim-1,tpch-sf1 BENCH_RUNS=3)
 	@$(PY) -m bench.run $(if $(BENCH_DATASETS),--datasets $(BENCH_DATASETS)) $(if $(BENCH_RUNS),--runs $(BENCH_RUNS)) $(if $(BENCH_DAILY_RUNS),--daily-runs $(BENCH_DAILY_RUNS)) $(BENCH_ARGS)

@@ -25,6 +25,35 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     ensure_manifest()
 
 
+# A test is a `build` test (deselect with `pytest -m "not build"` for the quick loop) if it uses a built warehouse
+# or its module runs the CLI, dbt or a Dagster job: those take seconds to minutes each. What marks them must stay
+# here, in one place, so a new build test cannot slip into the quick loop by forgetting a decorator.
+BUILD_FIXTURES = {"warehouse", "online_retail"}
+BUILD_CALLS = (
+    "run_cli(",
+    "run_dbt(",
+    "materialize(",
+    "execute_in_process(",
+    '"dagster_project.cli"',
+    '"bench.run"',
+    '"bench.ab"',
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "build: runs a real build (CLI, dbt or Dagster); `-m 'not build'` skips it")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    builds: dict[Path, bool] = {}
+    for item in items:
+        path = Path(item.fspath)
+        if path not in builds:
+            builds[path] = any(call in path.read_text(encoding="utf-8") for call in BUILD_CALLS)
+        if builds[path] or BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)
+
+
 @dataclass
 class Build:
     """One build's folders and its CLI outcome."""
