@@ -213,6 +213,15 @@ def test_a_corrupt_undated_parquet_file_is_a_one_line_error_naming_it(tmp_path):
         files.date_range(settings_for(tmp_path))
 
 
+def test_a_dangling_symlink_in_landing_is_a_one_line_error_naming_it(tmp_path):
+    drop(tmp_path, "customers/2026-06-01.csv", CUSTOMERS)
+    link = tmp_path / "landing" / "orders" / "2026-06-01.csv"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(tmp_path / "gone.csv")
+    with pytest.raises(files.LandingError, match=r"orders/2026-06-01.csv: broken symlink to .*gone.csv"):
+        load(settings_for(tmp_path))
+
+
 def test_day_named_parquet_files_load_like_their_csv_twins(tmp_path):
     """Day-named Parquet files are staged in one query per folder and column list, straight from disk; what lands
     (raw, quarantine, set-aside rows, file bookkeeping) must be what the same rows as CSV files give, line for

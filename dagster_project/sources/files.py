@@ -201,6 +201,12 @@ def _seed_checksums(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> None:
         _checksums.setdefault((str(landing_dir / ref), size, mtime_ns), (digest, hashed_at))
 
 
+def _refuse_broken_link(path: Path) -> None:
+    """A symlink whose target is gone is a one-line error naming it (never a traceback, never skipped)."""
+    if path.is_symlink() and not path.exists():
+        raise LandingError(f"{path}: broken symlink to {path.readlink()} (its target is missing): fix or remove it")
+
+
 def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[LandingFile]:
     """Every data file under LANDING_DIR (or under the given folders of it), sorted by folder and name;
     unusable names fail with one line."""
@@ -213,6 +219,7 @@ def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[Landin
     for entry in sorted(landing_dir.iterdir()):
         if entry.name.startswith((".", "_")):
             continue
+        _refuse_broken_link(entry)
         if entry.is_file():
             raise LandingError(f"{entry}: files go in a sub-folder named after their raw table, e.g. orders/")
         if entry.name not in RAW_TABLES and entry.name not in ADAPTERS:
@@ -223,7 +230,10 @@ def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[Landin
         if folders is not None and entry.name not in folders:
             continue
         for path in sorted(entry.iterdir()):
-            if path.name.startswith((".", "_")) or path.is_dir():
+            if path.name.startswith((".", "_")):
+                continue
+            _refuse_broken_link(path)
+            if path.is_dir():
                 continue
             if path.suffix.lower() not in EXTENSIONS:
                 raise LandingError(
