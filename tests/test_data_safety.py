@@ -42,7 +42,7 @@ def _load(settings, first: dt.date = DAY, last: dt.date = DAY) -> duckdb.DuckDBP
     data = files.fetch(settings, first, last, list(RAW_TABLES), con=con)
     load_id = raw.new_load_id()
     for name in raw.load_order(data):
-        raw.load_table(con, RAW_TABLES[name], data[name], first, last, load_id, "files")
+        raw.load_table(con, RAW_TABLES[name], data[name], first, last, load_id, "files", shop_tz=settings.shop_tz)
     files.ensure_meta(con)
     return con
 
@@ -105,6 +105,125 @@ def test_rows_set_aside_before_the_loader_count_toward_the_tolerance_and_the_sum
     assert "40 of 40 rows" in build.output and "unparseable date (set aside) 40" in build.output
     assert "contact_log 40" in build.output  # the summary's quarantined count holds them
     assert not build.serving_db.exists()
+
+
+# ------------------------------------------------------------------------------------ 3. silent value changes
+
+ORDERS_HEADER = "order_id,customer_id,ordered_at,channel,campaign_code,status,gross_amount,discount_amount,net_amount\n"
+CUSTOMERS = CUST_HEADER + "C1,2026-05-01,1990,F,,,web,,\n"
+
+
+def test_decimals_that_do_not_fit_the_contract_scale_are_quarantined_not_rounded(tmp_path):
+    _drop(tmp_path, "customers/c-2026-05-01.csv", CUSTOMERS)
+    rows = {
+        "O1": "99.999,0.00,99.999",
+        "O2": "100.00,-0.004,100.00",
+        "O3": "100.00,0.004,99.996",
+        "O4": "1_000,0.00,1000.00",
+        "O5": "1e3,0.00,1000.00",
+        "O6": "12.3000,0.10,12.20",  # trailing zeros fit: loads as 12.30
+    }
+    body = "".join(f"{k},C1,2026-06-01 10:00:00,web,,paid,{v}\n" for k, v in rows.items())
+    _drop(tmp_path, f"orders/o-{DAY}.csv", ORDERS_HEADER + body)
+    con = _load(_settings(tmp_path), dt.date(2026, 5, 1), DAY)
+    quarantined = dict(con.execute("select order_id, _rule from quarantine.orders").fetchall())
+    assert quarantined == {
+        "O1": "unparseable gross_amount",
+        "O2": "unparseable discount_amount",
+        "O3": "unparseable discount_amount",
+        "O4": "unparseable gross_amount",
+        "O5": "unparseable gross_amount",
+    }
+    assert con.execute("select order_id, gross_amount::varchar, net_amount::varchar from raw.orders").fetchall() == [
+        ("O6", "12.30", "12.20")
+    ]
+
+
+def test_timestamps_with_an_offset_are_converted_to_the_shop_time_zone(tmp_path):
+    _drop(tmp_path, "customers/c-2026-05-01.csv", CUSTOMERS)
+    stamps = {
+        "O1": "2026-06-01 23:30+08:00",
+        "O2": "2026-06-01 15:30Z",
+        "O3": "2026-06-01 10:30-05:00",
+        "O4": "2026-06-01 23:30:00",  # naive: already shop time
+        "O5": "2026-06-01 20:00-05:00",  # 2026-06-02 09:00 in Shanghai: the next partition day
+    }
+    body = "".join(f"{k},C1,{v},web,,paid,10.00,0.00,10.00\n" for k, v in stamps.items())
+    _drop(tmp_path, "orders/undated.csv", ORDERS_HEADER + body)
+    settings = _settings(tmp_path, SHOP_TZ="Asia/Shanghai")
+    assert files.date_range(settings) == (dt.date(2026, 5, 1), dt.date(2026, 6, 2))
+    con = _load(settings, dt.date(2026, 5, 1), dt.date(2026, 6, 2))
+    got = {
+        k: (str(t), str(d))
+        for k, t, d in con.execute("select order_id, ordered_at, _partition_date from raw.orders").fetchall()
+    }
+    assert got == {
+        "O1": ("2026-06-01 23:30:00", "2026-06-01"),
+        "O2": ("2026-06-01 23:30:00", "2026-06-01"),
+        "O3": ("2026-06-01 23:30:00", "2026-06-01"),
+        "O4": ("2026-06-01 23:30:00", "2026-06-01"),
+        "O5": ("2026-06-02 09:00:00", "2026-06-02"),
+    }
+    assert con.execute("select count(*) from quarantine.orders").fetchone() == (0,)
+
+
+def test_a_parquet_timestamptz_is_converted_to_the_shop_time_zone(tmp_path):
+    _drop(tmp_path, "customers/c-2026-05-01.csv", CUSTOMERS)
+    path = tmp_path / "landing" / "orders" / f"o-{DAY}.parquet"
+    path.parent.mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select 'O1' as order_id, 'C1' as customer_id, timestamptz '2026-06-01 02:30:00+00' as ordered_at, "
+            "'web' as channel, null as campaign_code, 'paid' as status, 10.00 as gross_amount, "
+            f"0.00 as discount_amount, 10.00 as net_amount) to '{path}' (format parquet)"
+        )
+    con = _load(_settings(tmp_path, SHOP_TZ="Asia/Tokyo"), dt.date(2026, 5, 1), DAY)
+    assert [str(t) for (t,) in con.execute("select ordered_at from raw.orders").fetchall()] == ["2026-06-01 11:30:00"]
+
+
+# ------------------------------------------------------------------------------------- 4. which copy wins
+
+
+def test_the_later_line_wins_by_number_and_the_conflict_is_recorded(tmp_path):
+    _drop(tmp_path, "customers/c-2026-05-01.csv", CUSTOMERS)
+    lines = [f"X{i},C1,2026-06-01 10:00:00,web,,paid,10.00,0.00,10.00\n" for i in range(2, 9)]  # lines 2-8
+    lines.append("O1,C1,2026-06-01 10:00:00,web,,paid,10.00,0.00,10.00\n")  # line 9
+    lines.append("O1,C1,2026-06-02 11:00:00,web,,paid,20.00,0.00,20.00\n")  # line 10: the later copy
+    _drop(tmp_path, "orders/undated.csv", ORDERS_HEADER + "".join(lines))
+    first, last = dt.date(2026, 5, 1), dt.date(2026, 6, 2)
+    con = _load(_settings(tmp_path), first, last)
+    assert con.execute("select key, kept_source, other_sources, copies from meta.key_conflicts").fetchall() == [
+        ("O1", "orders/undated.csv:10", ["orders/undated.csv:9"], 2)
+    ]
+    # staging's rule (dbt/macros/staging_latest_copy.sql) picks the same copy
+    macro = (Path(__file__).parent.parent / "dbt" / "macros" / "staging_latest_copy.sql").read_text()
+    assert "source_order('_source')" in macro
+    kept = con.execute(
+        f"select _source, net_amount::varchar from raw.orders qualify row_number() over "
+        f"(partition by order_id order by _loaded_at desc, {raw.KEPT_COPY_ORDER}) = 1 and order_id = 'O1'"
+    ).fetchall()
+    assert kept == [("orders/undated.csv:10", "20.00")]
+
+
+def test_across_two_files_the_later_file_wins_and_a_build_publishes_it(tmp_path):
+    landing = tmp_path / "landing"
+    _drop(tmp_path, "customers/c-2026-05-01.csv", CUSTOMERS)
+    _drop(
+        tmp_path,
+        "products/p-2026-05-01.csv",
+        "sku,category,style,list_price,launch_date,factory_id\nS1,tote,Aria,10.00,2026-05-01,\n",
+    )
+    item = "order_id,line_number,sku,quantity,list_unit_price,paid_unit_price\n"
+    _drop(tmp_path, "orders/o-2026-06-01.csv", ORDERS_HEADER + "O1,C1,2026-06-01 10:00:00,web,,paid,10.00,0.00,10.00\n")
+    _drop(tmp_path, "order_items/i-2026-06-01.csv", item + "O1,1,S1,1,10.00,10.00\n")
+    _drop(tmp_path, "orders/o-2026-06-02.csv", ORDERS_HEADER + "O1,C1,2026-06-02 10:00:00,web,,paid,20.00,0.00,20.00\n")
+    _drop(tmp_path, "order_items/i-2026-06-02.csv", item + "O1,1,S1,2,10.00,10.00\n")
+    build = run_cli(tmp_path / "data", "build", env={"SOURCE": "files", "LANDING_DIR": str(landing)})
+    assert build.returncode == 0, build.output[-3000:]
+    assert "key conflicts: 2 key(s)" in build.output
+    assert build.query("select order_id, net_amount::varchar from marts.fct_orders") == [("O1", "20.00")]
+    conflicts = build.query("select table_name, kept_source from meta.key_conflicts order by 1", db="build")
+    assert conflicts == [("order_items", "order_items/i-2026-06-02.csv:2"), ("orders", "orders/o-2026-06-02.csv:2")]
 
 
 # ------------------------------------------------------------------------------------------ 9. DBT_VARS

@@ -49,6 +49,7 @@ import pyarrow as pa
 from dagster_project.settings import PARTITIONS_START, Settings, SettingsError
 from dagster_project.sources.contract import RAW_TABLES, RawTable
 from dagster_project.warehouse.raw import Staged
+from dagster_project.warehouse.rules import typed_sql
 
 FORMAT_FILE = "_format.json"
 EXTENSIONS = (".csv", ".parquet")
@@ -429,9 +430,16 @@ def _first_line(error: Exception) -> str:
 # ------------------------------------------------------------------------------------- raw-table folders
 
 
-def _day_sql(column: str) -> str:
-    """SQL for the partition day of a date or timestamp column, NULL when it holds none (text or typed)."""
-    return f'try_cast(try_cast(cast("{_ident(column)}" as varchar) as timestamp) as date)'
+def _day_sql(column: str, shop_tz: str = "UTC") -> str:
+    """SQL for the partition day of a date or timestamp column, NULL when it holds none (text or typed): the day
+    in SHOP_TZ of a timestamp with a UTC offset, as the loader types it (rules.typed_sql)."""
+    text = f'cast("{_ident(column)}" as varchar)'
+    return f"try_cast({typed_sql('TIMESTAMP', text, repr_sql(shop_tz))} as date)"
+
+
+def repr_sql(value: str) -> str:
+    """`value` as an SQL string literal."""
+    return "'" + _quote(value) + "'"
 
 
 ROW_BLOCK = 2**32
@@ -443,8 +451,15 @@ class Landing:
     file by file with the rows of the run's partition days. The rows never pass through Python, so a table is
     bounded by DuckDB's memory limit (it spills to disk), not by the size of an Arrow copy."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, tables: Iterable[str], first_day: dt.date, last_day: dt.date):
-        self.con, self.first_day, self.last_day = con, first_day, last_day
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        tables: Iterable[str],
+        first_day: dt.date,
+        last_day: dt.date,
+        shop_tz: str = "UTC",
+    ):
+        self.con, self.first_day, self.last_day, self.shop_tz = con, first_day, last_day, shop_tz
         self.counts: dict[str, int] = {}
         self.arrow_rows = 0
         for name in tables:
@@ -526,7 +541,8 @@ def map_raw_table(
             return
         # Dated by a column: placed in a partition day, or set aside here with the reason. Decided in DuckDB; only
         # the rows set aside come back to Python (a per-row Python pass cost ~30 s on 24 M TPC-H rows).
-        dated = f"(select *, {_day_sql(present[table.date_column])} as _landing_day from {read.source_sql()})"
+        day = _day_sql(present[table.date_column], landing.shop_tz)
+        dated = f"(select *, {day} as _landing_day from {read.source_sql()})"
         placed, low, high, aside = con.execute(
             f"""
             select
@@ -809,7 +825,7 @@ def fetch(
                     continue  # unchanged undated file with no rows in these days
             reads.append(read_file(work, f, into_memory=f.folder in ADAPTERS))
         _count_duplicate_rows(work, reads)
-        landing = Landing(con, tables, first_day, last_day)
+        landing = Landing(con, tables, first_day, last_day, settings.shop_tz)
         retail = [r for r in reads if r.file.folder == "online_retail"]
         if retail:
             online_retail.map_files(work, con, retail, first_day, batch)
@@ -1010,7 +1026,7 @@ def file_days(
         table = RAW_TABLES.get(f.folder)
         if table is None or table.date_column is None:
             raise LandingError(f"{f.path}: {f.folder} files need their day in the name, e.g. 2026-06-30")
-        span = _day_span(con, f, table.date_column, today)
+        span = _day_span(con, f, table.date_column, today, shop_tz)
         if span is None:
             continue
         low, high = span
@@ -1024,12 +1040,12 @@ def file_days(
 
 
 def _day_span(
-    con: duckdb.DuckDBPyConnection, f: LandingFile, column: str, today: dt.date
+    con: duckdb.DuckDBPyConnection, f: LandingFile, column: str, today: dt.date, shop_tz: str = "UTC"
 ) -> tuple[dt.date | None, dt.date | None] | None:
     """(first, last) day of `column` in an undated file (days after today ignored); None if it lacks the column.
     Parquet is aggregated by DuckDB straight from the file (reading TPC-H SF1's four 6 M-row files into Arrow
     first cost 9 s before every build); CSV goes through read_file for its encodings and rejects."""
-    day = _day_sql(column)
+    day = _day_sql(column, shop_tz)
     if f.path.suffix.lower() == ".parquet":
         source = f"read_parquet('{_quote(f.path)}')"
         try:

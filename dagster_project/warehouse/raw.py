@@ -111,19 +111,25 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    con.execute(
+        """
+        create table if not exists meta.key_conflicts (
+            load_id varchar,
+            table_name varchar,
+            key varchar,
+            kept_source varchar,
+            other_sources varchar[],
+            copies bigint,
+            first_day date,
+            recorded_at timestamp
+        )
+        """
+    )
     # rows the source set aside before the loader (Staged.set_aside); added after the table first shipped
     con.execute("alter table meta.load_history add column if not exists rows_set_aside bigint default 0")
 
 
-def _typed(type_: str, text: str) -> str:
-    """Text -> contract type, null when it does not parse. Integers must be written as integers: DuckDB would
-    round '1.5' to 2, silently changing a quantity."""
-    if type_ in ("INTEGER", "BIGINT"):
-        return f"case when regexp_full_match(trim({text}), '[+-]?[0-9]+') then try_cast(trim({text}) as {type_}) end"
-    return f"try_cast({text} as {type_})"
-
-
-def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
+def _checked_rows_sql(table: RawTable, has_source: bool, shop_tz: str = "UTC") -> str:
     """One row per incoming row: its typed values and the first rule it breaks.
 
     One relation carries every row's landed text, typed values and flags, so the rules are a projection over one
@@ -134,7 +140,10 @@ def _checked_rows_sql(table: RawTable, has_source: bool) -> str:
     load's checks on TPC-H SF1 took 0.17-0.26 s a table, 0.08-0.12 s in two steps."""
     columns = table.column_names
     landed = ",\n".join(f"cast(incoming.{_q(c)} as varchar) as {rules.landed(c)}" for c in columns)
-    typed = ",\n".join(f"{_typed(c.type, rules.landed(c.name))} as {rules.typed(c.name)}" for c in table.columns)
+    zone = "'" + shop_tz.replace("'", "''") + "'"  # SHOP_TZ, validated by settings
+    typed = ",\n".join(
+        f"{rules.typed_sql(c.type, rules.landed(c.name), zone)} as {rules.typed(c.name)}" for c in table.columns
+    )
     default_source = "$source || ':' || coalesce(cast(incoming._partition_date as varchar), '?')"
     row_source = f"coalesce(cast(incoming._source as varchar), {default_source})" if has_source else default_source
     all_landed = ", ".join(rules.landed(c) for c in columns)
@@ -206,6 +215,7 @@ def _insert_checked(
     last_day: dt.date,
     load_id: str,
     source: str,
+    shop_tz: str = "UTC",
 ) -> tuple[int, int]:
     """Run the rules over `incoming` and insert each row into raw or quarantine; return (loaded, quarantined)."""
     has_source = "_source" in incoming.column_names
@@ -218,7 +228,7 @@ def _insert_checked(
         con.register("incoming", rows.append_column("_row", pa.array(range(rows.num_rows), pa.int64())))
     try:
         con.execute(
-            f"create or replace temp table checked_rows as {_checked_rows_sql(table, has_source)}",
+            f"create or replace temp table checked_rows as {_checked_rows_sql(table, has_source, shop_tz)}",
             {"first_day": first_day, "last_day": last_day, "source": source},
         )
         typed = ", ".join(f"checked_rows.{_q(c)}" for c in table.column_names)
@@ -257,7 +267,9 @@ def _insert_checked(
     return incoming.num_rows - quarantined, quarantined
 
 
-def _recheck_dependents(con: duckdb.DuckDBPyConnection, loaded: str, load_id: str, source: str) -> None:
+def _recheck_dependents(
+    con: duckdb.DuckDBPyConnection, loaded: str, load_id: str, source: str, shop_tz: str = "UTC"
+) -> None:
     """Re-run the rules on this load's rows quarantined for a reference to `loaded` (e.g. "unknown customer"
     when orders were loaded before customers): rows whose parent has now arrived move to raw, the rest stay."""
     for name, references in REFERENCES.items():
@@ -277,7 +289,7 @@ def _recheck_dependents(con: duckdb.DuckDBPyConnection, loaded: str, load_id: st
             {"load_id": load_id, "name": name},
         ).fetchone()
         con.execute(f"delete from quarantine.{name} where {where}", {"load_id": load_id, "rules": rules})
-        released, _ = _insert_checked(con, table, waiting, first_day, last_day, load_id, source)
+        released, _ = _insert_checked(con, table, waiting, first_day, last_day, load_id, source, shop_tz)
         con.execute(
             """
             update meta.load_history
@@ -287,7 +299,43 @@ def _recheck_dependents(con: duckdb.DuckDBPyConnection, loaded: str, load_id: st
             {"released": released, "load_id": load_id, "name": name},
         )
         if released:
-            _recheck_dependents(con, name, load_id, source)
+            _recheck_dependents(con, name, load_id, source, shop_tz)
+
+
+# The copy of a key staging keeps among copies of one load (dbt/macros/staging_latest_copy.sql, source_order):
+# the later file, then the later line as a number. Keep the two in step.
+KEPT_COPY_ORDER = (
+    "regexp_replace(_source, ':[0-9]+$', '') desc, "
+    "try_cast(regexp_extract(_source, ':([0-9]+)$', 1) as bigint) desc nulls last"
+)
+
+
+def _record_key_conflicts(
+    con: duckdb.DuckDBPyConnection, table: RawTable, load_id: str, first_day: dt.date, last_day: dt.date
+) -> int:
+    """Keys this load put in raw more than once with different values (exact copies are quarantined): staging keeps
+    one copy, and meta.key_conflicts says which (`kept_source`) over which (`other_sources`), so no copy is dropped
+    silently. Replaces the conflicts recorded for these partition days; returns the number of keys."""
+    keys = ", ".join(_q(k) for k in table.key)
+    key_text = " || '|' || ".join(f"coalesce(cast({_q(k)} as varchar), '')" for k in table.key)
+    con.execute(
+        "delete from meta.key_conflicts where table_name = $name and first_day between $first_day and $last_day",
+        {"name": table.name, "first_day": first_day, "last_day": last_day},
+    )
+    return con.execute(
+        f"""
+        insert into meta.key_conflicts
+        select $load_id, $name, {key_text}, sources[1], sources[2:], len(sources), first_day, current_timestamp
+        from (
+            select {keys}, list(_source order by {KEPT_COPY_ORDER}) as sources, min(_partition_date) as first_day
+            from raw.{table.name}
+            where _load_id = $load_id
+            group by {keys}
+            having count(*) > 1
+        )
+        """,
+        {"load_id": load_id, "name": table.name},
+    ).fetchone()[0]
 
 
 def _counts(con: duckdb.DuckDBPyConnection, name: str, load_id: str) -> tuple[int, int]:
@@ -309,12 +357,14 @@ def load_table(
     last_day: dt.date,
     load_id: str,
     source: str,
+    shop_tz: str = "UTC",
 ) -> LoadStats:
     """Replace the partition days [first_day, last_day] of raw.<table> and quarantine.<table> with `data`.
 
     `data` holds the contract columns, typed or all text (a CSV read as varchar), plus `_partition_date` and
     optionally `_source` (e.g. "orders/2024-01-05.csv:17"); Staged rows are dropped once loaded. One
     transaction: a killed load leaves the previous rows.
+    Text timestamps with a UTC offset are converted to `shop_tz` (SHOP_TZ).
     Raises ValueError (one line) when a contract column is missing; extra columns are ignored. Load the
     dimensions first (load_order); a dimension loaded later in the same load releases the rows that waited for it.
     """
@@ -328,7 +378,7 @@ def load_table(
                 f"delete from {schema}.{table.name} where _partition_date between $first_day and $last_day",
                 {"first_day": first_day, "last_day": last_day},
             )
-        _insert_checked(con, table, data, first_day, last_day, load_id, source)
+        _insert_checked(con, table, data, first_day, last_day, load_id, source, shop_tz)
         pause_point("load")
         rows_in = data.num_rows
         rows_loaded, rows_quarantined = _counts(con, table.name, load_id)
@@ -337,13 +387,14 @@ def load_table(
                 f"raw.{table.name} load {load_id}: {rows_in} rows in but {rows_loaded} loaded + "
                 f"{rows_quarantined} quarantined"
             )
+        _record_key_conflicts(con, table, load_id, first_day, last_day)
         set_aside = data.set_aside if isinstance(data, Staged) else 0
         con.execute(
             "insert into meta.load_history (load_id, table_name, first_day, last_day, source, rows_in, rows_loaded, "
             "rows_quarantined, loaded_at, rows_set_aside) values (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?)",
             [load_id, table.name, first_day, last_day, source, rows_in, rows_loaded, rows_quarantined, set_aside],
         )
-        _recheck_dependents(con, table.name, load_id, source)
+        _recheck_dependents(con, table.name, load_id, source, shop_tz)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

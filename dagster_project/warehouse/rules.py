@@ -12,6 +12,7 @@ not here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from dagster_project.sources.contract import RawTable
@@ -67,6 +68,35 @@ NON_NEGATIVE: dict[str, tuple[str, ...]] = {
 # A row's event time may run at most this many days past its partition day (late-evening events filed on the
 # next day's export) and past the load's last day; anything later is a "future timestamp".
 FUTURE_SLACK_DAYS = 1
+
+
+# A timestamp written with a UTC offset ("2026-06-01 23:30+08:00", "15:30Z", Parquet TIMESTAMPTZ read as text:
+# "... 15:30:00+00") is converted to the shop's time zone (SHOP_TZ); DuckDB's TIMESTAMP cast would drop the offset.
+TIMESTAMP_WITH_OFFSET = r"^.*[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]*)?)?\s*([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
+DECIMAL_TYPE = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
+
+
+def typed_sql(type_: str, text: str, shop_tz: str = "$shop_tz") -> str:
+    """SQL: the text `text` as contract type `type_`, NULL when it is not exactly a value of that type (the row is
+    then quarantined as "unparseable <column>"). Stricter than DuckDB's casts, which change values silently:
+    - integers are digits only ('1.5' would round to 2, '1_000' would be 1000);
+    - decimals are digits with at most the type's scale of decimals, trailing zeros aside ('99.999' would round to
+      100.00 in DECIMAL(14,2), '0.004' to 0.00, '1e3' and '1_000' would be 1000.00);
+    - timestamps with a UTC offset are converted to SHOP_TZ (`shop_tz`: SQL giving the zone name)."""
+    if type_ in ("INTEGER", "BIGINT"):
+        return f"case when regexp_full_match(trim({text}), '[+-]?[0-9]+') then try_cast(trim({text}) as {type_}) end"
+    decimal = DECIMAL_TYPE.fullmatch(type_)
+    if decimal:
+        scale = int(decimal.group(2))
+        digits = f"[+-]?([0-9]+(\\.[0-9]{{0,{scale}}}0*)?|\\.[0-9]{{1,{scale}}}0*)"
+        return f"case when regexp_full_match(trim({text}), '{digits}') then try_cast(trim({text}) as {type_}) end"
+    if type_ == "TIMESTAMP":
+        return (
+            f"case when regexp_full_match(trim({text}), '{TIMESTAMP_WITH_OFFSET}') "
+            f"then timezone({shop_tz}, try_cast(trim({text}) as timestamptz)) "
+            f"else try_cast({text} as TIMESTAMP) end"
+        )
+    return f"try_cast({text} as {type_})"
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,14 @@ def quarantine_lines(settings: Settings) -> list[str]:
             order by table_name
             """
         ).fetchall()
+        conflicts = con.execute(
+            """
+            select count(*), min(table_name || ' ' || key || ': kept ' || kept_source)
+            from meta.key_conflicts
+            where load_id in (select load_id from meta.load_history
+                qualify row_number() over (partition by table_name order by loaded_at desc) = 1)
+            """
+        ).fetchone()
     except duckdb.Error:
         return []
     finally:
@@ -84,7 +92,13 @@ def quarantine_lines(settings: Settings) -> list[str]:
         line += (
             " (" + ", ".join(f"{name} {q:,}" for name, q in quarantined) + f") → quarantine.* in {settings.build_db}"
         )
-    return [line]
+    lines = [line]
+    if conflicts[0]:
+        lines.append(
+            f"key conflicts: {conflicts[0]:,} key(s) came more than once with different values, the later copy kept "
+            f"(e.g. {conflicts[1]}) → meta.key_conflicts in {settings.build_db}"
+        )
+    return lines
 
 
 def _is_dbt_error(line: str) -> bool:

@@ -22,12 +22,20 @@
     {{ return([key] if key is string else key) }}
 {%- endmacro %}
 
-{#- The latest loaded copy of each key wins; a tie on _loaded_at (two files of one load) goes to the later file. -#}
+{#- The latest loaded copy of each key wins; a tie on _loaded_at (two copies of one load) goes to the later file
+    (files are read in name order), then to the later line of it, compared as a number (`orders.csv:10` after
+    `orders.csv:9`). warehouse/raw.py records such ties in meta.key_conflicts with the same order (KEPT_COPY_ORDER). -#}
 {% macro staging_latest_copy() -%}
     qualify row_number() over (
         partition by {{ staging_key() | join(', ') }}
-        order by _loaded_at desc, _source desc
+        order by _loaded_at desc, {{ source_order('_source') }}
     ) = 1
+{%- endmacro %}
+
+{#- `_source` as file, then line as a number, latest first. -#}
+{% macro source_order(column) -%}
+    regexp_replace({{ column }}, ':[0-9]+$', '') desc,
+        try_cast(regexp_extract({{ column }}, ':([0-9]+)$', 1) as bigint) desc nulls last
 {%- endmacro %}
 
 {% macro staging_watermark() -%}

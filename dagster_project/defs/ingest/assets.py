@@ -59,7 +59,14 @@ def raw_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
             fetched += time.perf_counter() - fetch_started
             for name in raw.load_order(group):
                 stats = raw.load_table(
-                    con, RAW_TABLES[name], data.pop(name), first_day, last_day, load_id, settings.source
+                    con,
+                    RAW_TABLES[name],
+                    data.pop(name),
+                    first_day,
+                    last_day,
+                    load_id,
+                    settings.source,
+                    shop_tz=settings.shop_tz,
                 )
                 metadata[f"rows {name}"] = stats.rows_loaded
                 if stats.rows_quarantined:
