@@ -3,6 +3,7 @@ GX, publish — no mocks), plus helpers to run more builds in isolated data fold
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -108,6 +109,29 @@ def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None, dagst
         timeout=1800,
     )
     return Build(data_dir, done.returncode, done.stdout + done.stderr)
+
+
+def old_duckdb_python(version: str) -> Path:
+    """The Python of a venv with duckdb==`version` (a DuckDB 1.x client, to read the serving file as BI tools'
+    bundled DuckDB does), made once with uv from PyPI under .cache/ (git-ignored) and kept; a lock keeps two test
+    processes from making it at once."""
+    venv = REPO / ".cache" / f"duckdb-{version}"
+    python = venv / "bin" / "python"
+    venv.parent.mkdir(exist_ok=True)
+    with open(venv.parent / f"duckdb-{version}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        check = [str(python), "-c", f"import duckdb; assert duckdb.__version__ == {version!r}"]
+        if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+            return python
+        uv = shutil.which("uv") or pytest.fail("uv is not on PATH: `make test` installs it (pip install uv)")
+        shutil.rmtree(venv, ignore_errors=True)
+        for command in (
+            [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+            [uv, "pip", "install", "--quiet", "--python", str(python), f"duckdb=={version}"],
+        ):
+            done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, f"{' '.join(command)}: {done.stderr[-2000:]}"
+        return python
 
 
 def run_dbt(build_db: Path, work: Path, *args: str, env: dict[str, str] | None = None, succeeds: bool = True) -> str:

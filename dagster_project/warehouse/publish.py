@@ -21,6 +21,11 @@ instead (every mart copied, every Parquet file written) when the serving file ca
 shows only when read: the publish then starts over from empty), has a WAL beside it, or is more than a third
 free blocks; a publish after a killed one writes every Parquet file again (the kill may have come between the
 two swaps).
+
+The serving file is written in DuckDB's storage format of SERVING_STORAGE_VERSION, not the newest one: files in
+duckdb 2.0's own format cannot be opened by DuckDB 1.x clients (Evidence, DuckDB for Node, the DuckDB CLI, the JDBC
+driver of DBeaver and Metabase: "version number 999 ... between 64 and 67"). tests/test_bi_access.py reads every
+mart with a real DuckDB 1.x client.
 """
 
 from __future__ import annotations
@@ -63,6 +68,11 @@ PARTITIONS = {
 # damaged block there is not found by it (a BI query reading it fails on DuckDB's checksum; the next full build,
 # which stamps every row, writes it again).
 WRITTEN_AT = "processed_at"
+
+# The oldest DuckDB release whose readers open the serving file (its storage format; a file copied from an earlier
+# publish keeps its format, so a serving file in another one is written again from empty). v1.0.0 is read by every
+# DuckDB 1.x and 2.x client; the newer formats add compression (ZSTD strings, 1.2) that the marts barely use.
+SERVING_STORAGE_VERSION = "v1.0.0"
 
 COMPACT_FREE_BYTES = 256 * 2**20
 EMPTY_FILE = "empty"  # the Parquet file (without rows) of a PARTITIONS mart with no rows: the folder stays readable
@@ -123,27 +133,42 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _connect(new_db: Path, config: dict[str, str]) -> duckdb.DuckDBPyConnection:
+    """A connection to the new file; a file it creates is in SERVING_STORAGE_VERSION's format."""
+    return duckdb.connect(str(new_db), config={**config, "storage_compatibility_version": SERVING_STORAGE_VERSION})
+
+
+def storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage format of `con`'s database file, as DuckDB names it: the oldest release that reads it, e.g.
+    'v1.0.0+'."""
+    return con.execute(
+        "select tags['storage_version'] from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+
+
 def _open_new_file(serving_db: Path, new_db: Path, config: dict[str, str]) -> tuple[duckdb.DuckDBPyConnection, bool]:
     """A connection to the new file, and whether it starts as a copy of the serving file. It starts empty when
-    there is no serving file, a WAL beside it (someone wrote to it), it cannot be read, or more than a third of it
-    is free blocks, and more than COMPACT_FREE_BYTES (deleted partitions: an empty start writes it compact again)."""
+    there is no serving file, a WAL beside it (someone wrote to it), it cannot be read, is in another storage format
+    than SERVING_STORAGE_VERSION's, or more than a third of it is free blocks, and more than COMPACT_FREE_BYTES
+    (deleted partitions: an empty start writes it compact again)."""
     if serving_db.exists() and not Path(f"{serving_db}.wal").exists():
         shutil.copyfile(serving_db, new_db)
         con = None
         try:
-            con = duckdb.connect(str(new_db), config=config)
+            con = _connect(new_db, config)
             con.execute("select count(*) from meta.publish_log").fetchone()
             free, used, block = con.execute(
                 "select free_blocks, used_blocks, block_size from pragma_database_size()"
             ).fetchone()
-            if free * 2 <= used or free * block < COMPACT_FREE_BYTES:
+            same_format = storage_version(con) == f"{SERVING_STORAGE_VERSION}+"
+            if same_format and (free * 2 <= used or free * block < COMPACT_FREE_BYTES):
                 return con, True
             con.close()
         except duckdb.Error:  # an older or damaged file
             if con is not None:
                 con.close()
         new_db.unlink()
-    return duckdb.connect(str(new_db), config=config), False
+    return _connect(new_db, config), False
 
 
 def _file_name(part: str) -> str:
@@ -444,7 +469,8 @@ def _write(
     con.execute("create table if not exists meta.parquet_layout (table_name varchar, file_name_sql varchar)")
     before = dict(con.execute("from meta.parquet_layout").fetchall())
     con.execute("delete from meta.parquet_layout")
-    con.executemany("insert into meta.parquet_layout values (?, ?)", list(layouts.items()))
+    if layouts:  # executemany refuses an empty list (a warehouse without PARTITIONS marts)
+        con.executemany("insert into meta.parquet_layout values (?, ?)", list(layouts.items()))
     # a partitioned COPY buffers this many rows per partition before writing (default 512k): at 64k it took 1.3x
     # the time and 0.7x the memory of one plain COPY for 20 M rows in 80 months, against 2.4x and 2x (measured)
     con.execute("set partitioned_write_flush_threshold = 65536")
@@ -514,7 +540,7 @@ def publish(
         con.close()  # a copy with a damaged block fails here, not when opened: write everything from the build
         shutil.rmtree(staging_dir)
         (staging_dir / "parquet").mkdir(parents=True)
-        con = duckdb.connect(str(new_db), config=config or {})
+        con = _connect(new_db, config or {})
         row_counts, changes, timings, synced = _write(con, *args, all_parquet=True)
     finally:
         con.close()
