@@ -96,3 +96,12 @@ def test_unset_settings_exported_empty_by_make_mean_the_defaults_in_dbt(tmp_path
     failed CI once: "Could not convert value '' into type 'number'")."""
     shown = _dbt_show_settings(tmp_path, "", "")
     assert f'"memory_limit": "{_memory_limit("80%")}"' in shown and "Concurrency: 4 threads" in shown, shown[-2000:]
+
+
+def test_the_dagster_resource_carries_the_shop_time_zone_to_the_run():
+    # the loader converts offset timestamps to SHOP_TZ: a resource that dropped it would load them as UTC days
+    from dagster_project.defs.resources import WarehouseResource
+    from dagster_project.settings import load_settings
+
+    settings = load_settings({"SHOP_TZ": "America/New_York"})
+    assert WarehouseResource.from_settings(settings).settings().shop_tz == "America/New_York"

@@ -22,6 +22,7 @@ class WarehouseResource(dg.ConfigurableResource):
     landing_dir: str
     sim_start: str | None = None
     duckdb_memory_limit: str = "80%"
+    shop_tz: str = "UTC"  # the loader converts offset timestamps to it: the run must see the CLI's SHOP_TZ
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -35,6 +36,7 @@ class WarehouseResource(dg.ConfigurableResource):
             landing_dir=str(settings.landing_dir),
             sim_start=settings.sim_start.isoformat() if settings.sim_start else None,
             duckdb_memory_limit=settings.duckdb_memory_limit,
+            shop_tz=settings.shop_tz,
         )
 
     def settings(self) -> Settings:
@@ -48,6 +50,7 @@ class WarehouseResource(dg.ConfigurableResource):
             landing_dir=Path(self.landing_dir),
             sim_start=dt.date.fromisoformat(self.sim_start) if self.sim_start else None,
             duckdb_memory_limit=self.duckdb_memory_limit,
+            shop_tz=self.shop_tz,
         )
 
 
