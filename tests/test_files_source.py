@@ -348,3 +348,49 @@ def test_the_landing_sensor_asks_for_the_days_of_new_files_once(tmp_path, monkey
     late, _ = new_file_request(cursor)
     assert late.tags["dagster/asset_partition_range_start"] == "2026-05-20"
     assert late.tags["landing/new_files"] == "orders/orders-late.csv"
+
+
+def test_an_item_that_came_a_day_before_its_order_is_released_by_the_run_its_order_arrives_in(tmp_path):
+    # the wedge: an item exported the day before its order waited in quarantine as "unknown order" for ever, and
+    # from the day its order arrived every run failed the orders' items gate until someone re-ran the earlier day
+    settings = settings_for(tmp_path)
+    drop(tmp_path, "customers/customers-2026-06-01.csv", CUSTOMERS)
+    drop(
+        tmp_path,
+        "products/2026-06-01.csv",
+        "sku,category,style,list_price,launch_date,factory_id\nS1,tote,A,50.00,2026-06-01,\n",
+    )
+    drop(
+        tmp_path,
+        "order_items/2026-06-01.csv",
+        "order_id,line_number,sku,quantity,list_unit_price,paid_unit_price\nO9,1,S1,2,50.00,50.00\nO8,1,S1,1,50.00,50.00\n",
+    )
+    load(settings).close()
+    con = duckdb.connect(str(settings.build_db))
+    assert rows(con, "select order_id, _rule from quarantine.order_items order by 1") == [
+        ("O8", "unknown order"),
+        ("O9", "unknown order"),
+    ]
+    con.close()
+    order = "O9,C1,2026-06-02 09:00:00,tmall,,paid,100.00,0.00,100.00\n"
+    drop(tmp_path, "orders/2026-06-02.csv", ORDERS.splitlines(keepends=True)[0] + order)
+    con = load(settings, dt.date(2026, 6, 2), dt.date(2026, 6, 2))
+    # O9's item moves to raw on its own day and file line; O8's order never came, so its item still waits
+    assert rows(con, "select order_id, _partition_date, _source from raw.order_items") == [
+        ("O9", dt.date(2026, 6, 1), "order_items/2026-06-01.csv:2")
+    ]
+    assert rows(con, "select order_id, _rule from quarantine.order_items") == [("O8", "unknown order")]
+    ((load_2,),) = rows(
+        con, "select load_id from meta.load_history where table_name = 'orders' and first_day = '2026-06-02'"
+    )
+    ((load_1,),) = rows(
+        con, "select load_id from meta.load_history where table_name = 'order_items' and first_day = '2026-06-01'"
+    )
+    assert rows(con, "select load_id, table_name, from_load_id, rows_released from meta.released") == [
+        (load_2, "order_items", load_1, 1)
+    ]
+    # the earlier load's history still adds up: 2 rows in, 1 loaded (released), 1 quarantined
+    history = (
+        "select rows_in, rows_loaded, rows_quarantined from meta.load_history where load_id = ? and table_name = ?"
+    )
+    assert con.execute(history, [load_1, "order_items"]).fetchall() == [(2, 1, 1)]

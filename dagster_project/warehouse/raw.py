@@ -111,6 +111,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # rows a later load released from an earlier load's quarantine: their parent (order, customer, sku) arrived late
+    con.execute(
+        """
+        create table if not exists meta.released (
+            load_id varchar,
+            table_name varchar,
+            from_load_id varchar,
+            rule varchar,
+            rows_released bigint,
+            released_at timestamp
+        )
+        """
+    )
     con.execute(
         """
         create table if not exists meta.key_conflicts (
@@ -270,36 +283,71 @@ def _insert_checked(
 def _recheck_dependents(
     con: duckdb.DuckDBPyConnection, loaded: str, load_id: str, source: str, shop_tz: str = "UTC"
 ) -> None:
-    """Re-run the rules on this load's rows quarantined for a reference to `loaded` (e.g. "unknown customer"
-    when orders were loaded before customers): rows whose parent has now arrived move to raw, the rest stay."""
+    """Re-run the rules on rows quarantined for a reference to `loaded` whose parent may now be in raw: this load's
+    rows (e.g. "unknown customer" when orders were loaded before customers), and rows of EARLIER loads whose parent
+    arrived in this load (an order item exported a day before its order). Released rows move to raw under their own
+    load and partition day (staging picks them up by _loaded_at), the rest stay; each earlier load's release is
+    recorded in meta.released. Without the second part a late parent wedged every later run: the order arrived, its
+    item stayed quarantined, and the order failed the items gate until someone re-ran the earlier day."""
     for name, references in REFERENCES.items():
-        rules = [r.rule for r in references if r.table == loaded]
-        if not rules:
+        refs = [r for r in references if r.table == loaded]
+        if not refs:
             continue
-        table = RAW_TABLES[name]
-        where = "_load_id = $load_id and _rule in (select unnest($rules))"
-        waiting = con.sql(
-            f"select * exclude (_rule, _load_id, _quarantined_at) from quarantine.{name} where {where}",
-            params={"load_id": load_id, "rules": rules},
-        ).to_arrow_table()
-        if waiting.num_rows == 0:
-            continue
-        first_day, last_day = con.execute(
-            "select first_day, last_day from meta.load_history where load_id = $load_id and table_name = $name",
-            {"load_id": load_id, "name": name},
-        ).fetchone()
-        con.execute(f"delete from quarantine.{name} where {where}", {"load_id": load_id, "rules": rules})
-        released, _ = _insert_checked(con, table, waiting, first_day, last_day, load_id, source, shop_tz)
-        con.execute(
-            """
-            update meta.load_history
-            set rows_loaded = rows_loaded + $released, rows_quarantined = rows_quarantined - $released
-            where load_id = $load_id and table_name = $name
-            """,
-            {"released": released, "load_id": load_id, "name": name},
+        rules_ = [r.rule for r in refs]
+        arrived = " or ".join(
+            f"(_rule = '{r.rule}' and {_q(r.column)} in "
+            f"(select cast({_q(r.key)} as varchar) from raw.{loaded} where _load_id = $load_id))"
+            for r in refs
         )
-        if released:
-            _recheck_dependents(con, name, load_id, source, shop_tz)
+        waiting_loads = [
+            row[0]
+            for row in con.execute(
+                f"""
+                select distinct _load_id from quarantine.{name}
+                where _rule in (select unnest($rules)) and (_load_id = $load_id or {arrived})
+                order by 1
+                """,
+                {"load_id": load_id, "rules": rules_},
+            ).fetchall()
+        ]
+        for from_load in waiting_loads:
+            # this load's rows: any waiting for `loaded`; an earlier load's: only those whose parent came now
+            where = (
+                "_load_id = $from_load and _rule in (select unnest($rules))"
+                if from_load == load_id
+                else f"_load_id = $from_load and ({arrived})"
+            )
+            params = {"from_load": from_load, "rules": rules_, "load_id": load_id}
+            params = {k: v for k, v in params.items() if f"${k}" in where}
+            waiting = con.sql(
+                f"select * exclude (_rule, _load_id, _quarantined_at) from quarantine.{name} where {where}",
+                params=params,
+            ).to_arrow_table()
+            if waiting.num_rows == 0:
+                continue
+            days = con.execute(
+                "select first_day, last_day from meta.load_history where load_id = $load_id and table_name = $name",
+                {"load_id": from_load, "name": name},
+            ).fetchone()
+            if days is None:  # a load with no history row (should not happen): leave its rows where they are
+                continue
+            con.execute(f"delete from quarantine.{name} where {where}", params)
+            released, _ = _insert_checked(con, RAW_TABLES[name], waiting, *days, from_load, source, shop_tz)
+            con.execute(
+                """
+                update meta.load_history
+                set rows_loaded = rows_loaded + $released, rows_quarantined = rows_quarantined - $released
+                where load_id = $load_id and table_name = $name
+                """,
+                {"released": released, "load_id": from_load, "name": name},
+            )
+            if released and from_load != load_id:
+                con.execute(
+                    "insert into meta.released values (?, ?, ?, ?, ?, current_timestamp)",
+                    [load_id, name, from_load, ", ".join(rules_), released],
+                )
+            if released:
+                _recheck_dependents(con, name, from_load, source, shop_tz)
 
 
 # The copy of a key staging keeps among copies of one load (dbt/macros/staging_latest_copy.sql, source_order):
