@@ -7,7 +7,9 @@ instance (DAGSTER_HOME), so every run also shows up in `make dev`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import os
 import shutil
 import subprocess
@@ -90,9 +92,49 @@ def day_range(command: str, settings: Settings) -> tuple[dt.date, dt.date]:
     return settings.date_from, settings.date_to
 
 
+class BuildLocked(Exception):
+    """Another build, daily or backfill holds this DATA_DIR's build lock."""
+
+
+@contextlib.contextmanager
+def build_lock(settings: Settings):
+    """Hold DATA_DIR/build/.lock for the whole run: two runs on one build database would delete or overwrite each
+    other's rows (a full build starts by removing the file). flock is released by the OS when the process dies, so
+    a killed run never leaves a stale lock."""
+    path = settings.build_db.parent / ".lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise BuildLocked(
+                f"another run is using {settings.build_db.parent} ({holder}): wait for it to finish, or use another "
+                "DATA_DIR"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {dt.datetime.now().isoformat(timespec='seconds')}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_build(
     settings: Settings, first_day: dt.date, last_day: dt.date, fresh: bool = True, job_name: str = "build"
 ) -> int:
+    try:
+        with build_lock(settings):
+            return _run_build(settings, first_day, last_day, fresh, job_name)
+    except BuildLocked as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _run_build(settings: Settings, first_day: dt.date, last_day: dt.date, fresh: bool, job_name: str) -> int:
     started = time.perf_counter()
     if fresh:  # a full build starts from an empty build database (the serving file is untouched)
         for suffix in ("", ".wal"):

@@ -279,3 +279,21 @@ def test_a_memory_limit_too_small_to_build_is_refused(limit):
         load_settings({"DUCKDB_MEMORY_LIMIT": limit})
     assert f"DUCKDB_MEMORY_LIMIT={limit!r} is too little" in str(raised.value)
     assert load_settings({"DUCKDB_MEMORY_LIMIT": "200MB"}).duckdb_memory_limit == "200MB"
+
+
+def test_a_second_run_on_the_same_data_dir_stops_with_one_line_and_touches_nothing(tmp_path):
+    import fcntl
+
+    data = tmp_path / "data"
+    (data / "build").mkdir(parents=True)
+    (data / "build" / "warehouse.duckdb").write_bytes(b"the first run's build file")
+    with open(data / "build" / ".lock", "a+") as held:  # what a running build holds
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("pid 4242, started 2026-12-07T02:00:00\n")
+        held.flush()
+        second = run_cli(data, "build")
+    assert second.returncode == 1
+    last = second.output.strip().splitlines()[-1]
+    assert last.startswith("error: another run is using") and "pid 4242" in last, second.output[-2000:]
+    # the full build did not remove the running build's file
+    assert (data / "build" / "warehouse.duckdb").read_bytes() == b"the first run's build file"
