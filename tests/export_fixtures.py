@@ -267,3 +267,170 @@ def taobao_expected(orders: list[TaobaoOrder]) -> Expected:
         paid_orders=len(paid),
         orders_by_status=by_status,
     )
+
+
+SHOPIFY_HEADER = (
+    "Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,"
+    "Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,"
+    "Lineitem price,Lineitem compare at price,Lineitem sku,Lineitem requires shipping,Lineitem taxable,"
+    "Lineitem fulfillment status,Billing Name,Billing Street,Billing Address1,Billing Address2,Billing Company,"
+    "Billing City,Billing Zip,Billing Province,Billing Country,Billing Phone,Shipping Name,Shipping Street,"
+    "Shipping Address1,Shipping Address2,Shipping Company,Shipping City,Shipping Zip,Shipping Province,"
+    "Shipping Country,Shipping Phone,Notes,Note Attributes,Cancelled at,Payment Method,Payment Reference,"
+    "Refunded Amount,Vendor,Outstanding Balance,Employee,Location,Device ID,Id,Tags,Risk Level,Source,"
+    "Lineitem discount,Tax 1 Name,Tax 1 Value,Phone,Receipt Number,Duties,Billing Province Name,"
+    "Shipping Province Name,Payment ID,Payment Terms Name,Next Payment Due At,Payment References"
+).split(",")
+SH_PRODUCTS = (  # (sku or '' when the shop left it empty, name, price, compare-at price or None)
+    ("TOTE-BLK", "Leather Tote - Black", Decimal("189.00"), None),
+    ("TOTE-TAN", "Leather Tote - Tan", Decimal("189.00"), Decimal("229.00")),
+    ("CROSS-WHT", "Mini Crossbody - White", Decimal("95.50"), None),
+    ("WALLET-01", "Zip Wallet", Decimal("47.80"), Decimal("59.00")),
+    ("", "Gift wrapping sleeve", Decimal("5.00"), None),
+    ("BELT-110", "Belt 110 cm", Decimal("39.90"), None),
+)
+SH_PLACES = (("NY", "New York"), ("CA", "Los Angeles"), ("ON", "Toronto"), ("TX", "Austin"), ("", ""))
+SH_STATUSES = (
+    ("paid", 70),
+    ("partially_refunded", 5),
+    ("refunded", 8),
+    ("voided", 5),
+    ("pending", 7),
+    ("authorized", 5),
+)
+SH_OFFSETS = ("-0400", "-0500", "+0000", "+0800")
+
+
+@dataclass
+class ShopifyOrder:
+    name: str
+    email: str
+    created: dt.datetime  # aware
+    financial_status: str
+    lines: list[tuple[str, str, Decimal, Decimal | None, int]]  # sku, name, price, compare at, quantity
+    discount: Decimal
+    province: str
+    city: str
+    cancelled: bool = False
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((price * qty for _, _, price, _, qty in self.lines), Decimal("0")) - self.discount
+
+    @property
+    def status(self) -> str | None:
+        if self.financial_status == "refunded":
+            return "refunded"
+        if self.cancelled or self.financial_status == "voided":
+            return "cancelled"
+        if self.financial_status in ("paid", "partially_refunded"):
+            return "paid"
+        return None
+
+    def day(self, shop_tz: str) -> dt.date:
+        from zoneinfo import ZoneInfo
+
+        return self.created.astimezone(ZoneInfo(shop_tz)).date()
+
+
+def shopify_orders(seed: int = 11, count: int = 150, first_day: dt.date = dt.date(2024, 6, 1), days: int = 15):
+    rnd = random.Random(seed)
+    emails = [f"buyer{i}@example.com" for i in range(50)]
+    kinds = [k for k, w in SH_STATUSES for _ in range(w)]
+    orders = []
+    for i in range(count):
+        offset = rnd.choice(SH_OFFSETS)
+        tz = dt.timezone(dt.timedelta(hours=int(offset[:3]), minutes=int(offset[0] + offset[3:])))
+        created = dt.datetime.combine(first_day, dt.time(0), tz) + dt.timedelta(minutes=rnd.randrange(days * 24 * 60))
+        lines = [
+            (sku, name, price, compare, rnd.choice((1, 1, 2)))
+            for sku, name, price, compare in rnd.sample(SH_PRODUCTS, rnd.choice((1, 1, 2, 3)))
+        ]
+        gross = sum((price * qty for _, _, price, _, qty in lines), Decimal("0"))
+        discount = (gross * Decimal(rnd.choice(("0", "0", "0.1", "0.15")))).quantize(CENT)
+        place = rnd.choice(SH_PLACES)
+        email = rnd.choice(emails)
+        orders.append(
+            ShopifyOrder(
+                name=f"#{1001 + i}",
+                email=email.upper() if rnd.random() < 0.1 else email,  # the same buyer, typed in capitals
+                created=created,
+                financial_status=rnd.choice(kinds),
+                lines=lines,
+                discount=discount,
+                province=place[0],
+                city=place[1],
+            )
+        )
+        if orders[-1].financial_status == "voided":
+            orders[-1].cancelled = True
+    return orders
+
+
+def write_shopify(folder: Path, orders: list[ShopifyOrder], name: str = "orders_export_1.csv") -> Path:
+    """The Admin export: one row per line item, order fields on the first row of each order only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SHOPIFY_HEADER)
+    for o in orders:
+        for n, (sku, title, price, compare, qty) in enumerate(o.lines):
+            row = dict.fromkeys(SHOPIFY_HEADER, "")
+            row.update(
+                {
+                    "Name": o.name,
+                    "Created at": o.created.strftime("%Y-%m-%d %H:%M:%S %z"),
+                    "Lineitem quantity": str(qty),
+                    "Lineitem name": title,
+                    "Lineitem price": f"{price:.2f}",
+                    "Lineitem compare at price": f"{compare:.2f}" if compare else "",
+                    "Lineitem sku": sku,
+                    "Lineitem requires shipping": "true",
+                    "Lineitem taxable": "true",
+                    "Lineitem fulfillment status": "pending",
+                    "Vendor": "Atelier",
+                }
+            )
+            if n == 0:
+                paid = o.financial_status in ("paid", "partially_refunded", "refunded")
+                row.update(
+                    {
+                        "Email": o.email,
+                        "Financial Status": o.financial_status,
+                        "Paid at": o.created.strftime("%Y-%m-%d %H:%M:%S %z") if paid else "",
+                        "Currency": "USD",
+                        "Subtotal": f"{o.subtotal:.2f}",
+                        "Shipping": "10.00",
+                        "Taxes": "0.00",
+                        "Total": f"{o.subtotal + 10:.2f}",
+                        "Discount Code": "SUMMER10" if o.discount else "",
+                        "Discount Amount": f"{o.discount:.2f}",
+                        "Billing City": o.city,
+                        "Billing Province": o.province,
+                        "Billing Country": "US",
+                        "Billing Phone": "+1 212 555 0100",
+                        "Cancelled at": o.created.strftime("%Y-%m-%d %H:%M:%S %z") if o.cancelled else "",
+                        "Refunded Amount": f"{o.subtotal:.2f}" if o.financial_status == "refunded" else "0.00",
+                        "Id": str(5000000000 + int(o.name[1:])),
+                        "Source": "web",
+                    }
+                )
+            writer.writerow(row.values())
+    path = folder / name
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def shopify_expected(orders: list[ShopifyOrder]) -> Expected:
+    loaded = [o for o in orders if o.status]
+    paid = [o for o in loaded if o.status == "paid"]
+    by_status: dict[str, int] = {}
+    for o in loaded:
+        by_status[o.status] = by_status.get(o.status, 0) + 1
+    return Expected(
+        customers=len({o.email.lower() for o in loaded}),
+        buyers=len({o.email.lower() for o in paid}),
+        revenue=sum((o.subtotal for o in paid), Decimal("0")),
+        paid_orders=len(paid),
+        orders_by_status=by_status,
+    )

@@ -53,7 +53,7 @@ from dagster_project.warehouse.rules import typed_sql
 
 FORMAT_FILE = "_format.json"
 EXTENSIONS = (".csv", ".parquet")
-SHOP_EXPORTS = ("taobao",)  # adapters of date-range order exports (sources/shop_exports.py)
+SHOP_EXPORTS = ("taobao", "shopify")  # adapters of date-range order exports (sources/shop_exports.py)
 ADAPTERS = ("online_retail", *SHOP_EXPORTS)
 # raw tables whose rows are the rows of an adapter's files (meta.file_load_summary counts them as loaded)
 ADAPTER_ROW_TABLES = {
