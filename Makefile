@@ -19,6 +19,8 @@ export WAREHOUSE_BUILD_DB := $(if $(DATA_DIR),$(abspath $(DATA_DIR)),$(CURDIR)/d
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "settings are make variables, e.g. make build SCALE=0.1 AS_OF=2026-06-30 (README.md \"Knobs\")"
+	@echo "what each command reads: .venv/bin/python -m dagster_project.cli --help"
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv

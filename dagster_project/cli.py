@@ -1,4 +1,4 @@
-"""`python -m dagster_project.cli build|prepare`: what `make build` runs.
+"""`python -m dagster_project.cli build|daily|backfill|prepare`: what `make build` / `daily` / `backfill` run.
 
 Settings are validated before anything heavy is imported, so a bad AS_OF or SOURCE costs milliseconds and one
 line. The build itself is the Dagster job `build`, executed in-process against this checkout's Dagster
@@ -7,6 +7,7 @@ instance (DAGSTER_HOME), so every run also shows up in `make dev`.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import fcntl
@@ -161,9 +162,61 @@ def _run_build(settings: Settings, first_day: dt.date, last_day: dt.date, fresh:
     return print_summary(result, settings, time.perf_counter() - started)
 
 
+# what each command does and the settings it reads: `--help` prints them (and runs nothing)
+COMMANDS = {
+    "build": (
+        "the main job: ingest → dbt → quality gates → publish, from an empty build database (make build)",
+        "SOURCE AS_OF SCALE SEED DIRTY SIM_START DATA_DIR LANDING_DIR SHOP_TZ QUARANTINE_TOLERANCE DBT_VARS "
+        "DUCKDB_MEMORY_LIMIT DBT_THREADS",
+    ),
+    "daily": (
+        "what the schedule runs: load one day DATE into the existing build database, rebuild, publish (make daily)",
+        "DATE (required), and the settings of build",
+    ),
+    "backfill": (
+        "load the days FROM..TO in one run into the existing build database, rebuild, publish (make backfill)",
+        "FROM and TO (required), and the settings of build",
+    ),
+    "prepare": (
+        "parse the dbt project (and unpack the shipped sample for SOURCE=online_retail); builds nothing",
+        "SOURCE AS_OF DATA_DIR LANDING_DIR",
+    ),
+}
+EXIT_CODES = "exit codes: 0 done; 1 the run failed (nothing was published); 2 a bad setting or command line"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, like a bad setting, instead of usage + error
+        self.exit(2, f"error: {message}: see python -m dagster_project.cli --help\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    settings = 'settings are environment variables (make passes its variables on); README.md "Knobs" lists them'
+    top = _Parser(
+        prog="python -m dagster_project.cli",
+        description="Build the loyalty warehouse. Without a command: build.",
+        epilog=f"{settings}.\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = top.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
+    for name, (summary, reads) in COMMANDS.items():
+        commands.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog=f"reads: {reads}\n{settings}.\n{EXIT_CODES}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    return top
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv else "build"
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as done:  # --help (0) or a bad command line (2): nothing else runs
+        return int(done.code or 0)
+    command = args.command or "build"
     try:
         settings = load_settings()
         ensure_writable(settings)
@@ -176,14 +229,12 @@ def main(argv: list[str] | None = None) -> int:
             unpack_sample(settings, settings.as_of)
             first_day, last_day = partition_range(settings)
             return run_build(settings, first_day, last_day)
-        if command in ("daily", "backfill"):  # what the schedule / a backfill runs: keeps the build DB
-            first_day, last_day = day_range(command, settings)
-            unpack_sample(settings, last_day)
-            os.environ["AS_OF"] = last_day.isoformat()  # the run's as-of day, for the Dagster resource
-            settings = load_settings()
-            return run_build(settings, first_day, last_day, fresh=False, job_name="daily")
-        print(f"error: unknown command {command!r}: use build, daily, backfill or prepare", file=sys.stderr)
-        return 2
+        # daily / backfill: what the schedule / a backfill runs: keeps the build DB
+        first_day, last_day = day_range(command, settings)
+        unpack_sample(settings, last_day)
+        os.environ["AS_OF"] = last_day.isoformat()  # the run's as-of day, for the Dagster resource
+        settings = load_settings()
+        return run_build(settings, first_day, last_day, fresh=False, job_name="daily")
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,45 @@
+"""The commands explain themselves: `--help` on the CLI and on every command prints usage and runs nothing."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dagster_project.cli import COMMANDS, main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], *([name, "--help"] for name in COMMANDS)])
+def test_help_prints_usage_and_runs_nothing(argv, tmp_path, monkeypatch, capsys):
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.setenv("AS_OF", "not-a-date")  # a run would stop on this setting with code 2
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m dagster_project.cli"), out
+    assert "exit codes: 0 done; 1 the run failed" in out
+    if argv[0] in COMMANDS:
+        assert COMMANDS[argv[0]][0] in out.replace("\n", " ") and "reads: " in out
+    else:
+        assert all(name in out for name in COMMANDS)
+    assert not data_dir.exists()  # nothing ran: a run creates DATA_DIR first
+
+
+@pytest.mark.parametrize("argv", [["bogus"], ["build", "--no-such-flag"]])
+def test_a_bad_command_line_is_one_line_and_exit_2(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    [line] = captured.err.strip().splitlines()
+    assert line.startswith("error: ") and "--help" in line, line
+    assert not (tmp_path / "data").exists()
+
+
+def test_make_help_lists_every_target():
+    done = subprocess.run(["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    targets = {line.split()[1] for line in done.stdout.splitlines() if line.strip().startswith("make ")}
+    assert {"build", "daily", "backfill", "test", "test-quick", "lint", "docs", "dev", "clean"} <= targets
