@@ -67,3 +67,22 @@ lint: $(VENV)/.installed  ## ruff + sqlfluff (duckdb dialect)
 clean:  ## remove generated data, dbt artefacts and Dagster run history (keeps .venv)
 	rm -rf data dbt/target dbt/logs logs expectations/gx/uncommitted
 	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +
+
+# --- dashboards (reports/: Observable Framework, markdown pages + build-time data loaders on the serving file)
+.PHONY: report report-dev
+SERVING_DB := $(if $(DATA_DIR),$(abspath $(DATA_DIR)),$(CURDIR)/data)/serving/warehouse.duckdb
+REPORT_ENV := SERVING_DB="$(SERVING_DB)" REPORT_PYTHON="$(PY)" OBSERVABLE_TELEMETRY_DISABLE=true
+
+reports/node_modules/.package-lock.json: reports/package-lock.json
+	@cd reports && npm ci --no-audit --no-fund --loglevel=error
+
+report: $(VENV)/.installed reports/node_modules/.package-lock.json  ## the dashboards as a static site, reports/dist/ (after a build)
+	@test -f "$(SERVING_DB)" || { echo "report: serving file not found: $(SERVING_DB) (run make build first)"; exit 1; }
+	@rm -rf reports/src/.observablehq/cache/data  # the loaders re-run only without a cached result: always fresh
+	@cd reports && $(REPORT_ENV) node_modules/.bin/observable build >build.log 2>&1 \
+		|| { grep -v ' → ' build.log | tail -25; echo "report: build failed (reports/build.log)"; exit 1; }
+	@echo "report: reports/$${REPORT_DIST:-dist}/index.html (open it served: python3 -m http.server -d reports/dist)"
+
+report-dev: $(VENV)/.installed reports/node_modules/.package-lock.json  ## the dashboards with live reload on http://127.0.0.1:3001
+	@rm -rf reports/src/.observablehq/cache/data
+	@cd reports && $(REPORT_ENV) node_modules/.bin/observable preview --host 127.0.0.1 --port 3001 --no-open
