@@ -26,7 +26,7 @@ Cases (name: what is wrong → expected outcome):
 22 duplicated_row: the same row twice → quarantine 'exact duplicate'
 23 duplicated_day: two files for one day holding the same customer row → quarantine 'exact duplicate'
 24 negative_quantity: order_items quantity -1 → quarantine 'negative or zero quantity'
-25 price_zero: order_items paid_unit_price 0 → quarantine 'price <= 0'
+25 negative_price: order_items paid_unit_price -1 → quarantine 'negative price' (a price of 0 is a gift: loaded)
 26 non_numeric_price: order_items paid_unit_price 'abc' → quarantine 'unparseable paid_unit_price'
 27 unknown_sku: order_items sku not in products → quarantine 'unknown sku'
 28 null_customer: orders without customer_id → quarantine 'null customer_id'
@@ -138,7 +138,11 @@ CASES: dict[str, tuple[dict[str, str | bytes], str | None, dict[str, int]]] = {
         None,
         {"negative or zero quantity": 1},
     ),
-    "price_zero": ({"order_items/i-2026-06-01.csv": ITEMS_HEADER + "O1,1,S1,1,100,0\n"}, None, {"price <= 0": 1}),
+    "negative_price": (
+        {"order_items/i-2026-06-01.csv": ITEMS_HEADER + "O1,1,S1,1,100,-1\n"},
+        None,
+        {"negative price": 1},
+    ),
     "non_numeric_price": (
         {"order_items/i-2026-06-01.csv": ITEMS_HEADER + "O1,1,S1,1,100,abc\n"},
         None,

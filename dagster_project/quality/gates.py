@@ -26,7 +26,7 @@ from typing import Any
 
 from dagster_project.settings import REPO_ROOT, SettingsError, load_settings
 from dagster_project.sources.contract import RAW_TABLES, RawTable
-from dagster_project.warehouse.rules import FUTURE_SLACK_DAYS, NON_NEGATIVE, POSITIVE_PRICES, POSITIVE_QUANTITIES
+from dagster_project.warehouse.rules import FUTURE_SLACK_DAYS, NON_NEGATIVE, POSITIVE_QUANTITIES, PRICES
 from dagster_project.warehouse.rules import quote_identifier as _q
 
 VOLUME_BASELINE_DAYS = 28  # a day's volume is compared with the mean of this many previous days of the load
@@ -96,7 +96,7 @@ def raw_profile_columns(table: RawTable) -> dict[str, str]:
         "null_keys": "count(*) filter (where " + " or ".join(f"{_q(k)} is null" for k in table.key) + ")",
         "duplicate_keys": "count(*) - count(distinct (" + ", ".join(_q(k) for k in table.key) + "))",
     }
-    for group in (POSITIVE_QUANTITIES, POSITIVE_PRICES, NON_NEGATIVE):
+    for group in (POSITIVE_QUANTITIES, PRICES, NON_NEGATIVE):
         for name in group.get(table.name, ()):
             columns[f"min_{name}"] = f"min({_q(name)})::double"
     if table.date_column is not None:

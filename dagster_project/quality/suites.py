@@ -22,6 +22,7 @@ from dagster_project.quality.gates import (
     rfm_segment_names,
 )
 from dagster_project.sources.contract import RAW_TABLES
+from dagster_project.warehouse.rules import POSITIVE_QUANTITIES
 
 
 def _raw_expectations(table_name: str) -> list[Any]:
@@ -50,7 +51,8 @@ def _raw_expectations(table_name: str) -> list[Any]:
         if not name.startswith("min_"):
             continue
         column = name.removeprefix("min_")
-        strictly_positive = "price" in column or column in ("quantity", "inspected_qty")
+        # units must be > 0; prices and amounts may be 0 (a gift line is paid at 0: warehouse/rules.py PRICES)
+        strictly_positive = any(column in names for names in POSITIVE_QUANTITIES.values())
         expectations.append(gxe.ExpectColumnValuesToBeBetween(column=name, min_value=0, strict_min=strictly_positive))
     if "max_event_at" in profile:
         expectations.append(

@@ -60,7 +60,7 @@ order_lines as (
         order_items.order_id,
         order_items.line_number,
         order_items.quantity,
-        order_items.paid_unit_price < order_items.list_unit_price as is_discounted,
+        {{ is_discounted_line('order_items') }} as is_discounted,
         order_items.quantity * order_items.paid_unit_price as line_net_amount,
         products.category
     from {{ ref('stg_shop__order_items') }} as order_items

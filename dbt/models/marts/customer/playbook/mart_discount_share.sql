@@ -15,9 +15,9 @@ lines as (
         products.style,
         products.category,
         order_items.quantity,
-        order_items.quantity * order_items.list_unit_price as list_amount,
+        {{ line_list_amount('order_items') }} as list_amount,
         order_items.quantity * order_items.paid_unit_price as paid_amount,
-        order_items.paid_unit_price < order_items.list_unit_price as is_discounted
+        {{ is_discounted_line('order_items') }} as is_discounted
     from {{ ref('stg_shop__order_items') }} as order_items
     semi join paid_orders on order_items.order_id = paid_orders.order_id
     left join {{ ref('stg_shop__products') }} as products on order_items.sku = products.sku

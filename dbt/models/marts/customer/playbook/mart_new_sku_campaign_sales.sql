@@ -23,7 +23,7 @@ lines as (
         products.category,
         products.launch_date,
         order_items.quantity,
-        order_items.quantity * order_items.list_unit_price as list_amount,
+        {{ line_list_amount('order_items') }} as list_amount,
         order_items.quantity * order_items.paid_unit_price as paid_amount
     from paid_orders
     inner join {{ ref('stg_shop__order_items') }} as order_items on paid_orders.order_id = order_items.order_id
