@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dagster_project.defs.dashboards.assets import dashboards
 from dagster_project.defs.dbt.assets import dbt_models, dbt_resource
 from dagster_project.defs.ingest.assets import raw_extract
 from dagster_project.defs.jobs import build_job, daily_job
@@ -13,7 +14,7 @@ from dagster_project.defs.schedules import daily_schedule
 from dagster_project.defs.sensors import landing_files_sensor
 
 defs = dg.Definitions(
-    assets=[raw_extract, dbt_models, serving_warehouse],
+    assets=[raw_extract, dbt_models, serving_warehouse, *dashboards],
     asset_checks=gx_checks,
     jobs=[build_job, daily_job],
     schedules=[daily_schedule],
