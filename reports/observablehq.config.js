@@ -15,6 +15,8 @@ export default {
   // The repo's venv runs the loaders (duckdb 2.0 reads the serving file); make report puts it first on PATH.
   interpreters: {".py": [process.env.REPORT_PYTHON || "python3"]},
   globalStylesheets: [],
+  // no favicon request (the browser test fails on any 404)
+  head: '<link rel="icon" href="data:,">',
   style: "style.css",
   search: false,
   footer: "loyalty-warehouse dashboards, built from the serving file's marts (see reports/README.md).",
