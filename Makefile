@@ -74,6 +74,7 @@ SERVING_DB := $(if $(DATA_DIR),$(abspath $(DATA_DIR)),$(CURDIR)/data)/serving/wa
 REPORT_ENV := SERVING_DB="$(SERVING_DB)" REPORT_PYTHON="$(PY)" OBSERVABLE_TELEMETRY_DISABLE=true
 
 reports/node_modules/.package-lock.json: reports/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "report: needs Node.js 18+ with npm (apt-get install nodejs npm)"; exit 1; }
 	@cd reports && npm ci --no-audit --no-fund --loglevel=error
 
 report: $(VENV)/.installed reports/node_modules/.package-lock.json  ## the dashboards as a static site, reports/dist/ (after a build)

@@ -1,7 +1,8 @@
 """The dashboards (reports/): built by `make report` from the test warehouse's serving file, every page loaded in
-headless Chromium (the Debian package, driven by Playwright): no console error, every chart and table drawn, no
-request leaving the local server, and the pages' headline figures equal to the same figures queried from the marts.
-The exposures (dbt/models/exposures.yml) are checked against the marts each page's data loader reads."""
+headless Chromium (the Debian package, driven by Playwright): no console error or warning (Plot warns there about
+misread data), every chart and table drawn, no request leaving the local server, and the pages' headline figures
+equal to the same figures queried from the marts. The exposures (dbt/models/exposures.yml) are checked against the
+marts each page's data loader reads."""
 
 from __future__ import annotations
 
@@ -115,7 +116,7 @@ def pages(server) -> dict[str, dict]:
             for name, expected in PAGES.items():
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 log = {"errors": [], "requests": [], "failed": []}
-                page.on("console", lambda m, log=log: m.type == "error" and log["errors"].append(m.text))
+                page.on("console", lambda m, log=log: m.type in ("error", "warning") and log["errors"].append(m.text))
                 page.on("pageerror", lambda e, log=log: log["errors"].append(str(e)))
                 page.on("request", lambda r, log=log: log["requests"].append(r.url))
                 page.on("response", lambda r, log=log: r.status >= 400 and log["failed"].append(f"{r.status} {r.url}"))
