@@ -139,6 +139,12 @@ MART_TAMPERING = [
         "expect_column_values_to_be_between on max_decline_rate: 1 failing, e.g. [1.5]",
     ),
     (
+        "marts_mart_product_drops",
+        "update marts.mart_product_drops set units_day_7 = units_day_30 + 1 "
+        "where (style, launch_week) = (select (style, launch_week) from marts.mart_product_drops order by all limit 1)",
+        "expect_column_values_to_be_between on count_order_mismatches: 1 failing, e.g. [1",
+    ),
+    (
         "marts_dim_customers",
         "update marts.dim_customers set net_revenue = -1 "
         "where customer_id = (select min(customer_id) from marts.dim_customers)",

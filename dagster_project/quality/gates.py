@@ -562,6 +562,56 @@ def _playbook_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
             description="Per campaign day: SKUs launched 0..new_sku_max_age_days days before, at least one unit and "
             "order each, discount depth in [0, 1], a campaign code.",
         ),
+        Gate(
+            name="marts_mart_product_drops",
+            asset_key=("marts", "mart_product_drops"),
+            query=f"""
+                with early_adoptions as (
+                    -- each early adopter of a drop counts once in its row and once in their early_adopted_drops
+                    select
+                        (select coalesce(sum(early_adopted_drops), 0) from marts.dim_customers)
+                            - (select coalesce(sum(early_adopters), 0) from marts.mart_product_drops)
+                            as early_adopted_drops_difference
+                )
+                select
+                    launch_week,
+                    count(*) as drops,
+                    min(skus_count) as min_skus_count,
+                    min(drop_date - launch_week) as min_drop_day_in_week,
+                    max(drop_date - launch_week) as max_drop_day_in_week,
+                    count(*) filter (
+                        where units_day_1 is null or units_day_7 is null or units_day_30 is null
+                            or units_to_date is null or buyers_day_30 is null or early_adopters is null
+                            or repeat_early_adopters is null or is_day_30_complete is null
+                    ) as null_counts,
+                    min(units_day_1) as min_units_day_1,
+                    -- sales by day 1 <= day 7 <= day 30 <= to date; repeat adopters <= adopters; buyers <= units
+                    count(*) filter (
+                        where not (units_day_1 <= units_day_7 and units_day_7 <= units_day_30
+                            and units_day_30 <= units_to_date and buyers_day_30 <= units_day_30
+                            and repeat_early_adopters <= early_adopters)
+                    ) as count_order_mismatches,
+                    -- adopters buy in the first drop_early_adopter_days days: within day 30 when that is shorter
+                    count(*) filter (
+                        where {int(v["drop_early_adopter_days"])} <= 30 and early_adopters > buyers_day_30
+                    ) as adopters_above_buyers,
+                    count(*) filter (
+                        where is_day_30_complete is distinct from (drop_date + 29 <= {AS_OF})
+                    ) as day_30_flag_mismatches,
+                    count(*) filter (where drop_date > {AS_OF}) as drops_after_as_of_date,
+                    least(min(day_7_share_of_day_30_rate), min(repeat_early_adopter_rate)) as min_rate,
+                    greatest(max(day_7_share_of_day_30_rate), max(repeat_early_adopter_rate)) as max_rate,
+                    any_value(early_adopted_drops_difference)::bigint as early_adopted_drops_difference
+                from marts.mart_product_drops
+                cross join early_adoptions
+                group by launch_week
+                order by launch_week
+            """,
+            description="Per launch week: drops dated in their week, before the as-of day, with >= 1 SKU; units by "
+            "day 1 <= 7 <= 30 <= to date; buyers <= units; repeat adopters <= adopters (<= day-30 buyers); rates in "
+            "[0, 1]; is_day_30_complete from the as-of day; dim_customers.early_adopted_drops adds up to the early "
+            "adopters.",
+        ),
     )
 
 

@@ -272,6 +272,16 @@ def _customer_mart_expectations(name: str) -> list[Any]:
             *_between(0, 1, "min_discount_depth_rate", "max_discount_depth_rate"),
             *_zero("missing_campaign_codes"),
         ]
+    if name == "marts_mart_product_drops":
+        # no row minimum: a catalogue without launch days after its first (the Online Retail export) has no drop
+        return [
+            *_between(1, None, "min_skus_count"),
+            *_between(0, 6, "min_drop_day_in_week", "max_drop_day_in_week"),
+            *_between(0, None, "min_units_day_1"),
+            *_between(0, 1, "min_rate", "max_rate"),
+            *_zero("null_counts", "count_order_mismatches", "adopters_above_buyers", "day_30_flag_mismatches"),
+            *_zero("drops_after_as_of_date", "early_adopted_drops_difference"),
+        ]
     if name == "marts_revenue_reconciliation":
         return [
             at_least_one_row,

@@ -24,6 +24,12 @@ recent_orders as (
 
 ),
 
+early_adoptions as (
+
+    select * from {{ ref('int_customer_early_adoptions') }}
+
+),
+
 current_rfm as (
 
     select
@@ -79,6 +85,7 @@ customer_facts as (
         recent_orders.last_order_id,
         recent_orders.last_order_items,
         recent_orders.last_order_categories,
+        coalesce(early_adoptions.early_adopted_drops, 0) as early_adopted_drops,
         current_rfm.segment as rfm_segment,
         current_rfm.rfm_cell,
         run_settings.as_of_date,
@@ -91,6 +98,7 @@ customer_facts as (
     left join order_totals on all_customers.customer_id = order_totals.customer_id
     left join regions on customers.province = regions.province
     left join recent_orders on all_customers.customer_id = recent_orders.customer_id
+    left join early_adoptions on all_customers.customer_id = early_adoptions.customer_id
     left join current_rfm on all_customers.customer_id = current_rfm.customer_id
 
 ),
@@ -150,6 +158,8 @@ select
     cast(items_count as bigint) as items_count,
     discounted_item_rate,
     is_deal_hunter,
+    cast(early_adopted_drops as bigint) as early_adopted_drops,
+    early_adopted_drops > 0 as is_early_adopter,
     rfm_segment,
     rfm_cell,
     cast(list_concat(
@@ -159,6 +169,7 @@ select
         case when acquisition_campaign is not null then ['cohort:campaign_' || acquisition_campaign] else [] end,
         case when is_deal_hunter then ['deal_hunter'] else [] end,
         case when orders_last_365d >= {{ var('heavy_user_min_orders_365d') }} then ['heavy_user'] else [] end,
+        case when early_adopted_drops > 0 then ['early_adopter'] else [] end,
         case when orders_count = 1 then ['one_time_buyer'] else [] end,
         case when spend_level is not null and orders_count > 0 then ['spend:' || spend_level] else [] end
     ) as varchar[]) as tags
