@@ -4,6 +4,7 @@ GX, publish — no mocks), plus helpers to run more builds in isolated data fold
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -174,7 +175,20 @@ def online_retail(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The default-scale simulator warehouse as of AS_OF, built once: most tests read its serving file."""
-    build = run_cli(tmp_path_factory.mktemp("warehouse") / "data", "build")
+    """The default-scale simulator warehouse as of AS_OF, built once per `make test` and shared by the xdist
+    workers (the first to ask builds it under a lock, the others wait and read it): most tests read its serving
+    file. Tests only read it — one that needs to change it copies the file first."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's folder, shared by workers
+    folder = root / "shared-warehouse"
+    with open(root / "shared-warehouse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        record = folder / "build.json"
+        if record.exists():
+            saved = json.loads(record.read_text())
+            build = Build(folder / "data", saved["returncode"], saved["output"])
+        else:
+            build = run_cli(folder / "data", "build")
+            record.write_text(json.dumps({"returncode": build.returncode, "output": build.output}))
     assert build.returncode == 0, build.output[-4000:]
     return build
