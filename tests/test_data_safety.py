@@ -297,3 +297,116 @@ def test_a_second_run_on_the_same_data_dir_stops_with_one_line_and_touches_nothi
     assert last.startswith("error: another run is using") and "pid 4242" in last, second.output[-2000:]
     # the full build did not remove the running build's file
     assert (data / "build" / "warehouse.duckdb").read_bytes() == b"the first run's build file"
+
+
+def test_a_fifo_in_the_landing_folder_is_refused_with_one_line_not_opened(tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "landing" / "orders" / f"o-{DAY}.csv"
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)
+
+    def unblock() -> None:  # without the rule, scan() blocks opening the pipe until a writer comes
+        with open(fifo, "w") as writer:
+            writer.write(ORDERS_HEADER)
+
+    writer = threading.Timer(5, unblock)
+    writer.daemon = True
+    writer.start()
+    try:
+        with pytest.raises(files.LandingError) as raised:
+            files.scan(tmp_path / "landing")
+    finally:
+        writer.cancel()
+    message = str(raised.value)
+    assert "\n" not in message and str(fifo) in message and "FIFO" in message and "not a regular file" in message
+
+
+def test_a_huge_field_or_an_unterminated_quote_quarantines_its_line_and_the_rest_loads(tmp_path):
+    row = "2026-06-01,1990,F,,{city},web,,"
+    lines = [
+        CUST_HEADER.rstrip("\n"),  # 1
+        "C1," + row.format(city='"Hang\nzhou"'),  # 2-3: a newline inside a quoted field
+        "",  # 4: blank
+        "C2," + row.format(city="x" * (2 * 1024 * 1024 + 10)),  # 5: a field over 2 MB
+        "C3," + row.format(city='"Ningbo'),  # 6: a quote never closed
+        "C4," + row.format(city="Nanjing"),  # 7
+        "C5," + row.format(city="Suzhou") + ",extra",  # 8: one field too many
+        "C6," + row.format(city="Wuxi"),  # 9
+    ]
+    _drop(tmp_path, f"customers/c-{DAY}.csv", "\n".join(lines) + "\n")
+    con = _load(_settings(tmp_path))
+    assert con.execute("select customer_id, city, _source from raw.customers order by 1").fetchall() == [
+        ("C1", "Hang\nzhou", f"customers/c-{DAY}.csv:2"),
+        ("C4", "Nanjing", f"customers/c-{DAY}.csv:7"),
+        ("C6", "Wuxi", f"customers/c-{DAY}.csv:9"),
+    ]
+    aside = con.execute("select line, rule, detail, length(content) from quarantine.file_rows order by 1").fetchall()
+    assert [(line, rule) for line, rule, _, _ in aside] == [(5, "unparseable"), (6, "unparseable"), (8, "unparseable")]
+    assert "LINE SIZE OVER MAXIMUM" in aside[0][2] and aside[0][3] < 1100  # the content is cut, and says so
+    assert "unterminated quote" in aside[1][2] and "TOO MANY COLUMNS" in aside[2][2]
+    ((rows_in, to_loader, set_aside),) = con.execute(
+        "select rows_in, rows_to_loader, rows_set_aside from meta.file_loads"
+    ).fetchall()
+    assert (rows_in, to_loader, set_aside) == (6, 3, 3)
+
+
+# ------------------------------------------------------------------------------------------ 6. stable reads
+
+
+def test_a_file_rewritten_after_the_scan_is_read_whole_with_its_own_checksum(tmp_path):
+    import hashlib
+
+    path = _drop(tmp_path, f"customers/c-{DAY}.csv", CUSTOMERS)
+    (scanned,) = files.scan(tmp_path / "landing")
+    rewritten = CUSTOMERS + "C2,2026-05-01,1991,M,,,web,,\n"
+    path.write_text(rewritten)  # in place, between the scan and the read
+    with duckdb.connect() as con:
+        read = files.read_file(con, scanned)
+    assert read.file.checksum == hashlib.sha256(rewritten.encode()).hexdigest() != scanned.checksum
+    assert read.rows.column("customer_id").to_pylist() == ["C1", "C2"]
+
+
+def test_a_file_that_keeps_changing_while_read_is_refused_with_one_line(tmp_path, monkeypatch):
+    path = _drop(tmp_path, f"customers/c-{DAY}.csv", CUSTOMERS)
+    (scanned,) = files.scan(tmp_path / "landing")
+    read_csv = files._read_csv
+
+    def writer_at_work(con, f, data):  # another process appends while DuckDB reads, every time
+        read = read_csv(con, f, data)
+        with open(path, "a") as out:
+            out.write("C9,2026-05-01,1991,M,,,web,,\n")
+        return read
+
+    monkeypatch.setattr(files, "_read_csv", writer_at_work)
+    with duckdb.connect() as con, pytest.raises(files.LandingError) as raised:
+        files.read_file(con, scanned)
+    message = str(raised.value)
+    assert "\n" not in message and str(path) in message and "changed while it was read" in message
+
+
+# --------------------------------------------------------------------------------------- 5. rows in no table
+
+
+def test_rows_of_an_undated_file_outside_the_run_days_block_row_accounting_until_loaded(tmp_path):
+    from dagster_project.defs.quality import checks
+
+    _drop(tmp_path, "customers/c-2026-05-01.csv", CUSTOMERS)
+    body = "".join(f"O{d},C1,2026-06-0{d} 10:00:00,web,,paid,10.00,0.00,10.00\n" for d in (1, 2, 3))
+    _drop(tmp_path, "orders/undated.csv", ORDERS_HEADER + body)  # rows on three days
+    settings = _settings(tmp_path)
+    second = dt.date(2026, 6, 2)
+    _load(settings, dt.date(2026, 5, 1), dt.date(2026, 5, 1)).close()  # the customer
+    con = _load(settings, second, second)  # what `make daily DATE=2026-06-02` loads
+    assert con.execute("select order_id from raw.orders").fetchall() == [("O2",)]
+    passed, message, _ = checks.row_accounting(con, "orders", checks._latest_load(con, "orders"))
+    assert not passed
+    assert "\n" not in message and "orders/undated.csv has 3 rows, 1 of them in" in message
+    assert "2 row(s) in no table" in message and "make backfill FROM=2026-06-01 TO=2026-06-03" in message
+    con.close()
+    con = _load(settings, DAY, dt.date(2026, 6, 3))  # the backfill it names
+    assert checks.row_accounting(con, "orders", checks._latest_load(con, "orders"))[0]
+    con.close()
+    con = _load(settings, second, second)  # re-running one of its days: the other days' rows are still in raw
+    assert checks.row_accounting(con, "orders", checks._latest_load(con, "orders"))[0]

@@ -33,10 +33,13 @@ File-level problems raise LandingError: one line naming the file and what to do.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -77,6 +80,7 @@ class LandingFile:
     folder: str
     checksum: str
     name_day: dt.date | None
+    stat: tuple[int, int] | None = None  # (size, modification time in ns) when `checksum` was taken
 
     @property
     def ref(self) -> str:
@@ -156,19 +160,24 @@ RACY_NS = 2 * 10**9
 
 
 def _stat_key(path: Path) -> tuple[str, int, int]:
-    stat = path.stat()
-    return str(path), stat.st_size, stat.st_mtime_ns
+    info = path.stat()
+    return str(path), info.st_size, info.st_mtime_ns
 
 
 def checksum(path: Path) -> str:
+    return _checksum(path)[0]
+
+
+def _checksum(path: Path) -> tuple[str, tuple[int, int]]:
+    """(SHA-256 of the content, (size, modification time in ns) it was taken at)."""
     key = _stat_key(path)
     known = _checksums.get(key)
     if known is not None and known[1] - key[2] >= RACY_NS:
-        return known[0]
+        return known[0], key[1:]
     hashed_at = time.time_ns()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     _checksums[key] = (digest, hashed_at)
-    return digest
+    return digest, key[1:]
 
 
 def _remember_checksums(con: duckdb.DuckDBPyConnection, folders: list[str], files: list[LandingFile]) -> None:
@@ -208,6 +217,15 @@ def _refuse_broken_link(path: Path) -> None:
         raise LandingError(f"{path}: broken symlink to {path.readlink()} (its target is missing): fix or remove it")
 
 
+def _refuse_special(path: Path) -> None:
+    """Only folders and regular files (or links to them) are read: opening a FIFO blocks until someone writes to
+    it (a build hung on one), and a socket or device is no export. One line naming it, checked before any open."""
+    mode = path.stat().st_mode
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise LandingError(f"{path}: is {kind}, not a regular file: landing files must be plain files; remove it")
+
+
 def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[LandingFile]:
     """Every data file under LANDING_DIR (or under the given folders of it), sorted by folder and name;
     unusable names fail with one line."""
@@ -221,6 +239,7 @@ def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[Landin
         if entry.name.startswith((".", "_")):
             continue
         _refuse_broken_link(entry)
+        _refuse_special(entry)
         if entry.is_file():
             raise LandingError(f"{entry}: files go in a sub-folder named after their raw table, e.g. orders/")
         if entry.name not in RAW_TABLES and entry.name not in ADAPTERS:
@@ -234,6 +253,7 @@ def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[Landin
             if path.name.startswith((".", "_")):
                 continue
             _refuse_broken_link(path)
+            _refuse_special(path)
             if path.is_dir():
                 continue
             if path.suffix.lower() not in EXTENSIONS:
@@ -241,7 +261,8 @@ def scan(landing_dir: Path, folders: Iterable[str] | None = None) -> list[Landin
                     f"{path}: unknown format {path.suffix or '(no extension)'!r}: export it as .csv or .parquet"
                 )
             day = None if entry.name in SHOP_EXPORTS else _day_from_name(path)  # an export's name is no day
-            found.append(LandingFile(path, entry.name, checksum(path), day))
+            digest, size_and_time = _checksum(path)
+            found.append(LandingFile(path, entry.name, digest, day, size_and_time))
     return found
 
 
@@ -344,41 +365,140 @@ def _in_gb2312(character: str) -> bool:
 
 def read_file(con: duckdb.DuckDBPyConnection, f: LandingFile, into_memory: bool = True) -> FileRead:
     """Read one file with DuckDB into strings; CSV lines DuckDB rejects come back with its reason. A Parquet file
-    with `into_memory=False` is only opened (columns and row count from its footer): rows stay on disk."""
+    with `into_memory=False` is only opened (columns and row count from its footer): rows stay on disk.
+
+    A stable copy only: the file must not change while it is read (size and modification time the same before and
+    after, and a CSV's bytes hash to the checksum scan() took). A file that changed is read once more after it
+    settles (with the checksum of what was read); one still changing is refused with one line."""
+    for attempt in range(2):
+        if attempt:
+            _settle(f.path)
+        before = _stat_key(f.path)
+        read, digest = _read_once(con, f, into_memory)
+        after = _stat_key(f.path)
+        if before == after and digest == f.checksum and (f.stat is None or f.stat == before[1:]):
+            return read
+        if attempt and before == after:  # settled: what was read is a whole version, named by its own checksum
+            _checksums[after] = (digest, time.time_ns())
+            read.file = LandingFile(f.path, f.folder, digest, f.name_day, after[1:])
+            return read
+    raise LandingError(
+        f"{f.path}: changed while it was read (size, modification time or content moved): let the export finish "
+        "writing it (or write it elsewhere and move it in), then run again"
+    )
+
+
+SETTLE_S = 0.2
+
+
+def _settle(path: Path, tries: int = 25) -> None:
+    """Wait until the file's size and modification time stay the same for SETTLE_S (at most `tries` waits)."""
+    last = _stat_key(path)
+    for _ in range(tries):
+        time.sleep(SETTLE_S)
+        now = _stat_key(path)
+        if now == last:
+            return
+        last = now
+
+
+def _read_once(con: duckdb.DuckDBPyConnection, f: LandingFile, into_memory: bool) -> tuple[FileRead, str]:
+    """(the file as read, SHA-256 of the bytes read; of the whole file for a Parquet file)."""
     if f.path.suffix.lower() == ".parquet":
         source = f"read_parquet('{_quote(f.path)}')"
+        unchanged = f.stat in (None, _stat_key(f.path)[1:])  # else hashed again: the checksum is of another version
+        digest = f.checksum if unchanged else hashlib.sha256(f.path.read_bytes()).hexdigest()
         try:
             if not into_memory:
                 columns = [d[0] for d in con.execute(f"select * from {source} limit 0").description]
                 count = con.execute(f"select count(*) from {source}").fetchall()[0][0]
-                return FileRead(f, None, columns=columns, count=count)
+                return FileRead(f, None, columns=columns, count=count), digest
             table = con.sql(f"select columns(*)::varchar from {source}").to_arrow_table()
         except duckdb.Error as error:
             raise LandingError(f"{f.path}: not a readable Parquet file ({_first_line(error)}): re-export it") from None
         lines = pa.array(range(1, table.num_rows + 1), pa.int64())
-        return FileRead(f, table.append_column("_line", lines), columns=list(table.column_names))
+        return FileRead(f, table.append_column("_line", lines), columns=list(table.column_names)), digest
     data = f.path.read_bytes()
+    return _read_csv(con, f, data), hashlib.sha256(data).hexdigest()
+
+
+MAX_LINE_BYTES = 2 * 1024 * 1024
+"""A CSV record longer than this is a rejected line (DuckDB's `max_line_size`, set to it explicitly)."""
+REJECT_CONTENT_CHARS = 1000  # a rejected line's content in quarantine.file_rows is cut to this
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, f: LandingFile, data: bytes) -> FileRead:
+    """A CSV file's rows as strings, each with its physical line (`_line`: blank lines and newlines inside quoted
+    fields counted, as an editor numbers them). DuckDB reads it with the dialect given (no sniffing, which fails
+    the whole file on one bad line): a line it cannot parse (too many or too few fields, a stray quote, longer
+    than MAX_LINE_BYTES) is a reject with DuckDB's reason, the rest loads. A quote never closed would swallow
+    every later line into one reject: that line is blanked and the file read again (its line numbers unchanged),
+    the line rejected as `unterminated quote`."""
     fmt = folder_format(f.path.parent)
     text, encoding = _decode(f, data, fmt.get("encoding"))
     if not text.strip():
         return FileRead(f, pa.table({"_line": pa.array([], pa.int64())}), encoding=encoding, empty=True)
     delimiter = fmt.get("delimiter", ",")
-    header = [c.strip() for c in text.lstrip("\ufeff").splitlines()[0].split(delimiter)]
+    text = text.removeprefix("\ufeff")  # DuckDB skips a BOM itself
+    skip, header_line = 0, ""
+    for skip, header_line in enumerate(io.StringIO(text, newline="")):  # noqa: B007 (the first line kept)
+        if header_line.strip():
+            break
+    header = [c.strip() for c in header_line.strip("\r\n").split(delimiter)]
+    # the header's line ending, given to DuckDB: left to guess, it takes a blank first line's and reads no row
+    ending = header_line[len(header_line.rstrip("\r\n")) :]
+    dialect = {"skip": skip, "delimiter": delimiter, "new_line": ending}
+    table, rejects = _duckdb_csv(con, f, text if encoding in TRANSCODED else None, header, dialect)
+    numbers = _one_line_records(text, skip + 1, table.num_rows, rejects)
+    if numbers is None:  # a record spans lines (or DuckDB's line count is not physical): scan the records
+        blanked, records, unclosed = _records(text, delimiter)
+        if unclosed:
+            table, rejects = _duckdb_csv(con, f, blanked, header, dialect)
+        physical = dict(records)  # DuckDB's line of a record -> its physical line
+        rejected = {line for line, _, _ in rejects}
+        numbers = [p for d, p in records[1:] if d not in rejected]
+        rejects = [(physical.get(line, line), reason, content) for line, reason, content in rejects]
+        rejects += [(line, UNCLOSED, content) for line, content in unclosed]
+        if len(numbers) != table.num_rows:  # never load what DuckDB made of records it did not see as the scan did
+            raise LandingError(
+                f"{f.path}: DuckDB read {table.num_rows} row(s) and rejected {len(rejects) - len(unclosed)} line(s) "
+                f"of its {len(records) - 1} records (mixed line endings?): re-export it with one kind of line ending"
+            )
+    return FileRead(
+        f,
+        table.append_column("_line", pa.array(numbers, pa.int64())),
+        rejects=sorted((line, reason, _cut(content)) for line, reason, content in rejects),
+        columns=header,
+        encoding=encoding,
+    )
+
+
+UNCLOSED = "unterminated quote: the quoted field opened on this line is never closed"
+
+
+def _duckdb_csv(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, text: str | None, header: list[str], dialect: dict
+) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+    """(rows, rejects (DuckDB's line, reason, content)) of the file, or of `text` (written to a temporary UTF-8
+    file: DuckDB reads UTF-8 only) when given. `dialect`: lines to skip before the header, delimiter, new_line."""
     path, temp = f.path, None
-    if encoding in TRANSCODED:
-        temp = tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False)
+    if text is not None:
+        temp = tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False, newline="")
         temp.write(text)
         temp.close()
         path = Path(temp.name)
+    columns = ", ".join(f"'{_quote(c)}': 'varchar'" for c in header)
+    escaped = dialect["new_line"].replace("\r", "\\r").replace("\n", "\\n")
+    new_line = f", new_line = '{escaped}'" if escaped else ""
     try:
         con.execute("drop table if exists reject_errors")
         con.execute("drop table if exists reject_scans")
         table = con.sql(
             f"""
             select * from read_csv(
-                '{_quote(path)}', all_varchar = true, header = true, delim = '{_quote(delimiter)}',
-                quote = '"', escape = '"', store_rejects = true, auto_detect = true,
-                names = [{", ".join("'" + _quote(c) + "'" for c in header)}]
+                '{_quote(path)}', header = true, skip = {dialect["skip"]}, delim = '{_quote(dialect["delimiter"])}',
+                quote = '"', escape = '"', store_rejects = true, auto_detect = false,
+                max_line_size = {MAX_LINE_BYTES}, columns = {{{columns}}}{new_line}
             )
             """
         ).to_arrow_table()
@@ -390,14 +510,74 @@ def read_file(con: duckdb.DuckDBPyConnection, f: LandingFile, into_memory: bool 
     finally:
         if temp is not None:
             Path(temp.name).unlink(missing_ok=True)
-    rejects = _unique_lines(rejects)
-    return FileRead(
-        f,
-        table.append_column("_line", pa.array(_line_numbers(table.num_rows, rejects), pa.int64())),
-        rejects=rejects,
-        columns=header,
-        encoding=encoding,
-    )
+    return table, _unique_lines(rejects)
+
+
+BLANK_LINE = re.compile(r"(?:\A|\n)\r?(?=\n)")
+
+
+def _one_line_records(text: str, header_at: int, count: int, rejects: list[tuple[int, str, str]]) -> list[int] | None:
+    """Physical line of each accepted row when every record is one line (then DuckDB's lines are physical), else
+    None. Every line is the header, a line skipped before it, a blank line (DuckDB skips them), a row or a
+    reject exactly when no record spans lines: counted in C, so the usual file costs no scan in Python."""
+    lines = text.count("\n") + (not text.endswith("\n"))
+    blank: set[int] = set()
+    newlines, counted_to = 0, 0  # newlines in text[:counted_to]
+    for match in BLANK_LINE.finditer(text):  # few: only blank lines match
+        if match.group().startswith("\n"):  # the line after this newline is blank
+            newlines += text.count("\n", counted_to, match.start())
+            counted_to = match.start()
+            line = newlines + 2
+        else:  # the text starts with a blank line
+            line = 1
+        if line > header_at:
+            blank.add(line)
+    if header_at + count + len(rejects) + len(blank) != lines:
+        return None
+    return _line_numbers(count, rejects, header_at + 1, blank)
+
+
+def _records(text: str, delimiter: str) -> tuple[str, list[tuple[int, int]], list[tuple[int, str]]]:
+    """(text, records, unclosed): the (DuckDB's line, physical line) of each non-blank record (the header
+    first), found by Python's csv reader, which opens and closes quotes where DuckDB does; DuckDB counts blank
+    lines but not newlines inside quoted fields. A line whose quote is never closed is blanked in the text
+    returned (DuckDB would read every later line into that field) and listed in `unclosed` (line, content)."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    lines = io.StringIO(text, newline="").readlines()
+    records: list[tuple[int, int]] = []
+    unclosed: list[tuple[int, str]] = []
+    quoted_newlines = 0
+    position = 0  # lines before the reader's first line
+    while position < len(lines):
+        reader = csv.reader(iter(lines[position:]), delimiter=delimiter, quotechar='"', strict=True)
+        done = 0  # lines this reader has consumed in whole records
+        try:
+            for row in reader:
+                start, done = position + done + 1, reader.line_num
+                if row:
+                    records.append((start - quoted_newlines, start))
+                quoted_newlines += position + done - start
+            break
+        except csv.Error as error:
+            start = position + done + 1
+            if "unexpected end of data" in str(error):  # a quote open at the end: it opened on line `start`
+                line = lines[start - 1]
+                unclosed.append((start, line.rstrip("\r\n")))
+                lines[start - 1] = line[len(line.rstrip("\r\n")) :]  # blank, the same line ending
+                position = start
+                continue
+            # another quote DuckDB rejects on its own (`"ab"c`): a record ending on the line the reader stopped at
+            end = position + max(reader.line_num, done + 1)
+            records.append((start - quoted_newlines, start))
+            quoted_newlines += end - start
+            position = end
+    return ("".join(lines) if unclosed else text), records, unclosed
+
+
+def _cut(content: str | None) -> str | None:
+    if content is None or len(content) <= REJECT_CONTENT_CHARS:
+        return content
+    return f"{content[:REJECT_CONTENT_CHARS]}… ({len(content.encode())} bytes in all)"
 
 
 def _unique_lines(rejects: list[tuple]) -> list[tuple[int, str, str]]:
@@ -408,10 +588,13 @@ def _unique_lines(rejects: list[tuple]) -> list[tuple[int, str, str]]:
     return list(seen.values())
 
 
-def _line_numbers(count: int, rejects: list[tuple[int, str, str]]) -> list[int]:
-    """Physical line of each accepted row: rows come in file order, after the header, skipping rejected lines."""
-    skipped = {line for line, _, _ in rejects}
-    lines, line = [], 2
+def _line_numbers(
+    count: int, rejects: list[tuple[int, str, str]], first: int = 2, blank: set[int] | frozenset = frozenset()
+) -> list[int]:
+    """Physical line of each accepted row of a file whose records are one line each: rows come in file order
+    from line `first`, skipping rejected and blank lines."""
+    skipped = {line for line, _, _ in rejects} | blank
+    lines, line = [], first
     while len(lines) < count:
         if line not in skipped:
             lines.append(line)
@@ -731,6 +914,52 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def unaccounted_files(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, int, int, dt.date, dt.date]]:
+    """Files now in LANDING_DIR/<table>/ (their latest version) with rows in none of raw.<table>, quarantine.<table>
+    and quarantine.file_rows: (file ref, rows in, rows found there, first day, last day). Only an undated file can
+    have them: its rows span days, and a run loads only its own (a daily run for one of a 3-day file's days left two
+    days' rows nowhere); a day-named file is read whole by every run over its day. Found counts the file's rows from
+    any version (a corrected file's other days keep the earlier version's rows): rows nowhere are rows missing.
+    Reads only (the gates' connection is read-only)."""
+    kept = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'meta' "
+        "and table_name in ('file_loads', 'landing_checksums')"
+    ).fetchone()[0]
+    if kept < 2:
+        return []
+    candidates = con.execute(
+        """
+        select latest.file_ref, latest.rows_in, latest.first_day, latest.last_day
+        from (
+            select * from meta.file_loads where folder = $table
+            qualify row_number() over (partition by file_ref order by loaded_at desc) = 1
+        ) as latest
+        semi join meta.landing_checksums as now
+            on now.file_ref = latest.file_ref and now.checksum = latest.checksum
+        where latest.status in ('loaded', 'replaced') and latest.rows_in > 0
+            and latest.first_day is distinct from latest.last_day
+        order by 1
+        """,
+        {"table": table},
+    ).fetchall()
+    missing = []
+    for ref, rows_in, first, last in candidates:
+        if DAY_IN_NAME.search(ref.split("/", 1)[1]):
+            continue
+        found = con.execute(
+            f"""
+            select
+                (select count(*) from raw.{table} where starts_with(_source, $prefix))
+                + (select count(*) from quarantine.{table} where starts_with(_source, $prefix))
+                + (select count(*) from quarantine.file_rows where file_ref = $ref)
+            """,
+            {"prefix": f"{ref}:", "ref": ref},
+        ).fetchone()[0]
+        if found < rows_in:
+            missing.append((ref, rows_in, found, first, last))
+    return missing
+
+
 def _known(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dt.date | None, dt.date | None]]:
     """Latest recorded version of each file: {ref: (checksum, first_day, last_day)}."""
     rows = con.execute(
@@ -850,6 +1079,12 @@ def fetch(
                 map_raw_table(con, read, RAW_TABLES[f.folder], batch, landing, ordinal, today)
         for (folder, _), group in by_name.items():
             map_named_parquet(con, group, RAW_TABLES[folder], batch, landing)
+        for read in reads:  # Parquet rows were read from disk just now: still the version read_file checked
+            if read.rows is None and read.file.stat not in (None, _stat_key(read.file.path)[1:]):
+                raise LandingError(
+                    f"{read.file.path}: changed while it was read (size or modification time moved): let the "
+                    "export finish writing it (or write it elsewhere and move it in), then run again"
+                )
     finally:
         work.close()
     _record(con, settings, reads, duplicates, known, batch, first_day, last_day)

@@ -19,6 +19,7 @@ from dagster_project.defs.resources import WarehouseResource
 from dagster_project.quality import gx_runner
 from dagster_project.quality.gates import MART_GATES, RAW_GATES, Gate, max_event_at
 from dagster_project.settings import Settings, load_settings
+from dagster_project.sources import files
 from dagster_project.sources.contract import TABLE_NAMES
 
 RAW_CHECKS = ("row_accounting", "quarantine_tolerance", "gx_raw")
@@ -77,7 +78,30 @@ def row_accounting(con: duckdb.DuckDBPyConnection, table: str, load: tuple) -> t
         f"{rows_loaded} loaded + {rows_quarantined} quarantined recorded, {in_raw} in raw + {in_quarantine} in "
         f"quarantine found ({rows_in - in_raw - in_quarantine} unaccounted)"
     )
-    return passed, message, {"rows_in": rows_in, "rows_loaded": in_raw, "rows_quarantined": in_quarantine}
+    metadata = {"rows_in": rows_in, "rows_loaded": in_raw, "rows_quarantined": in_quarantine}
+    if passed and _load_source(con, table, load_id) == "files":
+        # and every row of the landing files is in raw or a quarantine table (sources/files.py unaccounted_files)
+        missing = files.unaccounted_files(con, table)
+        if missing:
+            ref, file_rows, found, first, last = missing[0]
+            more = f" (and {len(missing) - 1} more file(s))" if len(missing) > 1 else ""
+            passed = False
+            message = (
+                f"gate row_accounting failed on raw.{table}: {ref} has {file_rows} rows, {found} of them in "
+                f"raw.{table}, quarantine.{table} or quarantine.file_rows: {file_rows - found} row(s) in no "
+                f"table{more}; its rows span {first}..{last} and a run loads only its own days: run make backfill "
+                f"FROM={first} TO={last}"
+            )
+            metadata["files_with_rows_in_no_table"] = len(missing)
+    return passed, message, metadata
+
+
+def _load_source(con: duckdb.DuckDBPyConnection, table: str, load_id: str) -> str | None:
+    row = con.execute(
+        "select source from meta.load_history where load_id = $load_id and table_name = $table",
+        {"load_id": load_id, "table": table},
+    ).fetchone()
+    return row[0] if row else None
 
 
 def quarantine_tolerance(
