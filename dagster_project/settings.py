@@ -21,6 +21,7 @@ HISTORY_DAYS = 730
 # First day Dagster offers as a daily partition. Early enough for any export we know (Online Retail starts
 # 2010-12-01); the simulator's history starts AS_OF - 729 days unless SIM_START says otherwise.
 PARTITIONS_START = dt.date(2010, 1, 1)
+SAMPLE_CURRENCY = {"online_retail": "GBP"}  # the shipped exports' money (the UCI shop sold in pounds)
 
 
 class SettingsError(ValueError):
@@ -48,6 +49,9 @@ class Settings:
     # SHOP_TZ: the shop's own time zone. Timestamps in landing files that carry a UTC offset are converted to it;
     # naive timestamps are taken as already in it. Partition days are days in this zone.
     shop_tz: str = "UTC"
+    # SHOP_CURRENCY: ISO 4217 code of the shop's money (every amount in the marts); the serving file states it in
+    # meta.shop and in the comment of every money column. One currency per warehouse: amounts are never converted.
+    shop_currency: str = "CNY"  # SOURCE=online_retail: GBP (SAMPLE_CURRENCY) unless SHOP_CURRENCY says otherwise
     # QUARANTINE_TOLERANCE: share of a load's rows that may land in quarantine before its raw gate fails
     quarantine_tolerance: float = 0.01
     # DBT_VARS: a JSON object of dbt vars overriding dbt/dbt_project.yml for this run, e.g. {"outreach_sms_cap": 2}
@@ -117,6 +121,15 @@ def _timezone(name: str, value: str) -> str:
             f"{name}={value!r} is not a time zone: use an IANA name, e.g. {name}=Asia/Shanghai"
         ) from None
     return value.strip()
+
+
+def _currency(name: str, value: str) -> str:
+    from babel.numbers import list_currencies  # babel comes with dbt (agate): ISO 4217's list, kept up to date
+
+    code = value.strip().upper()
+    if code not in list_currencies():
+        raise SettingsError(f"{name}={value!r} is not an ISO 4217 currency code: use e.g. {name}=CNY or {name}=USD")
+    return code
 
 
 MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*(%|B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
@@ -262,6 +275,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         kwargs["schedule_tz"] = _timezone("SCHEDULE_TZ", schedule_tz)
     if (shop_tz := get("SHOP_TZ")) is not None:
         kwargs["shop_tz"] = _timezone("SHOP_TZ", shop_tz)
+    if (currency := get("SHOP_CURRENCY")) is not None:
+        kwargs["shop_currency"] = _currency("SHOP_CURRENCY", currency)
+    elif kwargs.get("sample") in SAMPLE_CURRENCY:
+        kwargs["shop_currency"] = SAMPLE_CURRENCY[kwargs["sample"]]
     if (memory := get("DUCKDB_MEMORY_LIMIT")) is not None:
         kwargs["duckdb_memory_limit"] = _memory("DUCKDB_MEMORY_LIMIT", memory)
     if (threads := get("DBT_THREADS")) is not None:

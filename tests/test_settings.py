@@ -22,6 +22,7 @@ CASES = [
     ({"DBT_VARS": '{"no_such_var": 1}'}, "DBT_VARS names unknown dbt var 'no_such_var'"),
     ({"SCHEDULE_TZ": "Mars/Olympus"}, "SCHEDULE_TZ='Mars/Olympus' is not a time zone"),
     ({"SHOP_TZ": "Asia/Shanghaii"}, "SHOP_TZ='Asia/Shanghaii' is not a time zone"),
+    ({"SHOP_CURRENCY": "RMB"}, "SHOP_CURRENCY='RMB' is not an ISO 4217 currency code"),
     ({"DUCKDB_MEMORY_LIMIT": "lots"}, "DUCKDB_MEMORY_LIMIT='lots' is not an amount of memory"),
     ({"DUCKDB_MEMORY_LIMIT": "150%"}, "DUCKDB_MEMORY_LIMIT='150%' is not an amount of memory"),
     ({"DBT_THREADS": "0"}, "DBT_THREADS='0' is out of range"),
@@ -105,3 +106,15 @@ def test_the_dagster_resource_carries_the_shop_time_zone_to_the_run():
 
     settings = load_settings({"SHOP_TZ": "America/New_York"})
     assert WarehouseResource.from_settings(settings).settings().shop_tz == "America/New_York"
+
+
+def test_shop_currency_defaults_to_cny_is_upper_cased_and_reaches_the_run():
+    # the publish writes it into the serving file: a resource that dropped it would label every amount CNY
+    from dagster_project.defs.resources import WarehouseResource
+    from dagster_project.settings import load_settings
+
+    assert load_settings({}).shop_currency == "CNY"
+    assert load_settings({"SOURCE": "online_retail"}).shop_currency == "GBP"  # the shipped export is in pounds
+    settings = load_settings({"SHOP_CURRENCY": " usd "})
+    assert settings.shop_currency == "USD"
+    assert WarehouseResource.from_settings(settings).settings().shop_currency == "USD"

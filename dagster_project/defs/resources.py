@@ -23,6 +23,7 @@ class WarehouseResource(dg.ConfigurableResource):
     sim_start: str | None = None
     duckdb_memory_limit: str = "80%"
     shop_tz: str = "UTC"  # the loader converts offset timestamps to it: the run must see the CLI's SHOP_TZ
+    shop_currency: str = "CNY"  # the publish states it in the serving file: the run must see the CLI's SHOP_CURRENCY
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -37,6 +38,7 @@ class WarehouseResource(dg.ConfigurableResource):
             sim_start=settings.sim_start.isoformat() if settings.sim_start else None,
             duckdb_memory_limit=settings.duckdb_memory_limit,
             shop_tz=settings.shop_tz,
+            shop_currency=settings.shop_currency,
         )
 
     def settings(self) -> Settings:
@@ -51,6 +53,7 @@ class WarehouseResource(dg.ConfigurableResource):
             sim_start=dt.date.fromisoformat(self.sim_start) if self.sim_start else None,
             duckdb_memory_limit=self.duckdb_memory_limit,
             shop_tz=self.shop_tz,
+            shop_currency=self.shop_currency,
         )
 
 

@@ -26,6 +26,9 @@ The serving file is written in DuckDB's storage format of SERVING_STORAGE_VERSIO
 duckdb 2.0's own format cannot be opened by DuckDB 1.x clients (Evidence, DuckDB for Node, the DuckDB CLI, the JDBC
 driver of DBeaver and Metabase: "version number 999 ... between 64 and 67"). tests/test_bi_access.py reads every
 mart with a real DuckDB 1.x client.
+
+Every mart and column carries its dbt description as a comment, money columns with the shop's currency, and
+meta.shop names the currency and time zone (serving_docs.py; the publish asset passes them).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.quality.faults import pause_point
+from dagster_project.warehouse import serving_docs
 from dagster_project.warehouse.rules import quote_identifier
 
 PUBLISHED_SCHEMAS = ("marts",)
@@ -405,6 +409,7 @@ def _write(
     as_of: dt.date,
     source: str,
     serving_db: Path,
+    docs: serving_docs.ServingDocs | None,
     all_parquet: bool,
 ) -> tuple[dict[str, int], dict[str, TableChange], dict[str, float], list[_Synced]]:
     """Bring the marts of `build_db` into the new file behind `con`, log the publish, write the Parquet files
@@ -458,6 +463,8 @@ def _write(
             con.execute("detach previous")
         except duckdb.Error:
             pass  # an older or damaged file without a readable log: the history starts here
+    if docs is not None:  # after the marts: a mart copied whole this publish starts without comments
+        serving_docs.write(con, docs)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.executemany(
         "insert into meta.publish_log values (?, ?, ?, ?, ?, ?)",
@@ -512,7 +519,10 @@ def publish(
     as_of: dt.date,
     source: str,
     config: dict[str, str] | None = None,
+    docs: serving_docs.ServingDocs | None = None,
 ) -> PublishResult:
+    """Publish the marts of `build_db` as `serving_db` (module docstring); `docs`: the comments and meta.shop to
+    write into it (serving_docs), none without."""
     serving_dir = serving_db.parent
     staging_dir = serving_dir / ".staging"
     parquet_dir = serving_dir / "parquet"
@@ -531,7 +541,7 @@ def publish(
 
     con, from_copy = _open_new_file(serving_db, new_db, config or {})
     copied_s = time.perf_counter() - started
-    args = (build_db, staging_dir, parquet_dir, publish_id, as_of, source, serving_db)
+    args = (build_db, staging_dir, parquet_dir, publish_id, as_of, source, serving_db, docs)
     try:
         row_counts, changes, timings, synced = _write(con, *args, all_parquet=interrupted or not from_copy)
     except duckdb.Error:

@@ -3,8 +3,10 @@
 import dagster as dg
 
 from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.warehouse import publish as publishing
+from dagster_project.warehouse import serving_docs
 
 MART_KEYS = [spec.key for spec in dbt_models.specs if spec.group_name == "marts"]
 
@@ -18,8 +20,17 @@ MART_KEYS = [spec.key for spec in dbt_models.specs if spec.group_name == "marts"
 )
 def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
+    docs = serving_docs.ServingDocs(
+        serving_docs.mart_descriptions(dbt_project.manifest_path), settings.shop_currency, settings.shop_tz
+    )
     result = publishing.publish(
-        settings.build_db, settings.serving_db, context.run_id, settings.as_of, settings.source, settings.duckdb_config
+        settings.build_db,
+        settings.serving_db,
+        context.run_id,
+        settings.as_of,
+        settings.source,
+        settings.duckdb_config,
+        docs=docs,
     )
     rewritten = {name: change for name, change in result.changes.items() if change.how != "unchanged"}
     context.log.info(
