@@ -5,13 +5,20 @@ contact is credited with, which SMS broke the cap. Thresholds are read from dbt_
 from __future__ import annotations
 
 import bisect
+import csv
 import datetime as dt
+import json
+import shutil
+import statistics
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
+
+from tests.conftest import run_dbt
 
 REPO = Path(__file__).resolve().parent.parent
 VARS = yaml.safe_load((REPO / "dbt" / "dbt_project.yml").read_text())["vars"]
@@ -288,6 +295,34 @@ def test_new_skus_sold_on_campaign_days(warehouse):
     assert expected, "the simulator drops new SKUs every Tuesday: some sell on campaign days"
 
 
+def _drops(warehouse) -> tuple[dict, dict]:
+    """New drops from raw.products: SKU -> (style, launch Monday) for SKUs launched after the opening day, and each
+    drop's day 1 (its SKUs' earliest launch day)."""
+    products = warehouse.query("select distinct sku, style, category, launch_date from raw.products", db="build")
+    opening = min(p[3] for p in products)
+    drop_of, drop_date = {}, {}
+    for sku, style, _, launch_date in products:
+        if launch_date > opening and style is not None:
+            key = (style, launch_date - dt.timedelta(days=launch_date.weekday()))
+            drop_of[sku] = key
+            drop_date[key] = min(drop_date.get(key, launch_date), launch_date)
+    return drop_of, drop_date
+
+
+def _paid_orders(warehouse) -> dict[str, list[tuple]]:
+    """Per customer, their paid orders in paid-order sequence: (ordered_at, order_id, campaign_code, discount, net)."""
+    by_customer = defaultdict(list)
+    for order_id, customer, ordered_at, code, discount, net in warehouse.query(
+        "select distinct order_id, customer_id, ordered_at, campaign_code, discount_amount, net_amount "
+        "from raw.orders where status = 'paid' and customer_id is not null",
+        db="build",
+    ):
+        by_customer[customer].append((ordered_at, order_id, code, Decimal(str(discount)), Decimal(str(net))))
+    for listed in by_customer.values():
+        listed.sort(key=lambda o: (o[0], o[1]))
+    return by_customer
+
+
 def test_product_drops_sell_through_and_early_adopters(warehouse):
     """Per drop (style x launch week after the opening day): units by day 1/7/30 and to date, buyers, early
     adopters and the repeat customers among them; per customer the drops adopted early (dim_customers)."""
@@ -373,3 +408,148 @@ def test_product_drops_sell_through_and_early_adopters(warehouse):
     assert any(v[-2] > 0 for v in values) and any(v[-3] > v[-2] for v in values)
     assert any(not v[3] for v in values) and any(v[4] == 0 for v in values)
     assert max(adopted.values()) >= 2
+
+
+def _calendar() -> list[tuple[dt.date, str]]:
+    with open(REPO / "dbt" / "seeds" / "campaign_calendar.csv", newline="", encoding="utf-8") as f:
+        return [(dt.date.fromisoformat(r["campaign_date"]), r["campaign_code"]) for r in csv.DictReader(f)]
+
+
+def test_campaign_orders_fall_on_the_campaign_calendar(warehouse):
+    days = set(_calendar())
+    coded = warehouse.query(
+        "select distinct cast(ordered_at as date), campaign_code from raw.orders where campaign_code is not null",
+        db="build",
+    )
+    assert coded and [d for d in coded if d not in days] == []
+
+
+def test_campaign_notify_list_is_the_deep_discount_cohort_before_the_next_campaign(warehouse):
+    as_of = warehouse.scalar("select max(as_of_date) from raw.run_context", db="build")
+    next_day, next_code = min(d for d in _calendar() if d[0] > as_of)
+    notify = next_day - dt.timedelta(days=VARS["campaign_notify_days_before"])
+    cohort = {c for c, orders in _paid_orders(warehouse).items() if orders[0][2] is not None}
+    reach = {
+        c: (bool(phone), bool(email))
+        for c, phone, email in warehouse.query(
+            "select distinct customer_id, phone, email from raw.customers", db="build"
+        )
+    }
+    sms = defaultdict(int)
+    for _, customer, sent_at in warehouse.query(
+        "select distinct contact_id, customer_id, sent_at from raw.contact_log where channel = 'sms'", db="build"
+    ):
+        if notify - dt.timedelta(days=VARS["outreach_sms_cap_window_days"]) < sent_at.date() <= as_of:
+            sms[customer] += 1
+    expected = {}
+    for customer in cohort:
+        phone, email = reach[customer]
+        channel = "sms" if phone and sms[customer] + 1 <= VARS["outreach_sms_cap"] else "email" if email else None
+        if channel:
+            expected[customer] = (next_day, next_code, notify, as_of >= notify, channel, sms[customer])
+    rows = warehouse.query(
+        "select customer_id, next_campaign_date, next_campaign_code, notify_date, is_notify_due, suggested_channel, "
+        "sms_in_cap_window from marts.mart_campaign_notify_list"
+    )
+    assert {r[0]: r[1:] for r in rows} == expected
+    assert len(expected) > 100 and {e[4] for e in expected.values()} == {"sms", "email"}
+
+
+def test_campaign_cohort_journey_next_order_price_level_new_drop_and_aov(warehouse):
+    drop_of, drop_date = _drops(warehouse)
+    max_age = VARS["new_sku_max_age_days"]
+    skus_of = defaultdict(set)
+    for order_id, sku in warehouse.query("select distinct order_id, sku from raw.order_items", db="build"):
+        skus_of[order_id].add(sku)
+    cohorts = defaultdict(list)
+    for orders in _paid_orders(warehouse).values():
+        if orders[0][2] is not None:
+            cohorts[(orders[0][0].date(), orders[0][2])].append(orders[:2])
+    expected = {}
+    for key, journeys in cohorts.items():
+        back = [j for j in journeys if len(j) == 2]
+        new_drop = [
+            j
+            for j in back
+            if any(
+                sku in drop_of and 0 <= (j[1][0].date() - drop_date[drop_of[sku]]).days <= max_age
+                for sku in skus_of[j[1][1]]
+            )
+        ]
+        first_aov = sum(j[0][4] for j in back) / len(back) if back else None
+        next_aov = sum(j[1][4] for j in back) / len(back) if back else None
+        expected[key] = {
+            "counts": (
+                len(journeys),
+                len(back),
+                sum(j[1][3] == 0 for j in back),
+                sum(j[1][3] > 0 for j in back),
+                len(new_drop),
+                sum(j[1][2] is not None for j in back),
+            ),
+            "median_days": statistics.median([(j[1][0].date() - j[0][0].date()).days for j in back]) if back else None,
+            "aov": (sum(j[0][4] for j in journeys) / len(journeys), first_aov, next_aov),
+        }
+    rows = warehouse.query(
+        "select cohort_date, campaign_code, cohort_customers, next_orders, next_full_price_orders, "
+        "next_discounted_orders, next_new_drop_orders, next_campaign_orders, median_days_to_next_order, "
+        "first_order_aov, returners_first_order_aov, next_order_aov, aov_change, next_full_price_rate "
+        "from marts.mart_campaign_cohort_journey"
+    )
+    assert {r[:2] for r in rows} == set(expected)
+    for r in rows:
+        e = expected[r[:2]]
+        assert r[2:8] == e["counts"], (r, e)
+        assert r[8] == e["median_days"], (r, e)
+        # AOVs: means of cents, rounded to the cent by the mart
+        for got, want in zip(r[9:12], e["aov"], strict=True):
+            assert (got, want) == (None, None) or abs(got - want) <= Decimal("0.005") + Decimal("1e-9"), (r, e)
+        if e["aov"][2] is not None:
+            assert abs(r[12] - (e["aov"][2] - e["aov"][1])) <= Decimal("0.005"), (r, e)
+        assert r[13] == (pytest.approx(e["counts"][2] / e["counts"][1]) if e["counts"][1] else None)
+    totals = [sum(e["counts"][i] for e in expected.values()) for i in range(6)]
+    # the data has all the cases: returners at full price and discounted, next orders with a new drop
+    assert totals[1] > 0 and totals[2] > 0 and totals[3] > 0 and totals[4] > 0, totals
+
+
+def test_day_50_care_touch_for_the_campaign_cohort_without_discount(warehouse, tmp_path):
+    """The care day is a var: on the default build (day 50 after 2026-06-30 is no campaign day) nobody is due; a run
+    with the day set to 200 (2025-12-12, Double 12) lists that cohort's one-order customers, discount 0."""
+    assert (
+        warehouse.scalar(
+            "select count(*) from marts.mart_outreach_candidates where outreach_reason = 'campaign_cohort_care'"
+        )
+        == 0
+    )
+    db = tmp_path / "build.duckdb"
+    shutil.copy(warehouse.build_db, db)
+    care_day = 200
+    run_dbt(
+        db,
+        tmp_path,
+        "run",
+        "-s",
+        "mart_outreach_candidates",
+        "--vars",
+        json.dumps({"outreach_campaign_care_day": care_day}),
+    )
+    as_of = warehouse.scalar("select max(as_of_date) from raw.run_context", db="build")
+    due = {
+        c
+        for c, orders in _paid_orders(warehouse).items()
+        if len(orders) == 1 and orders[0][2] is not None and (as_of - orders[0][0].date()).days == care_day
+    }
+    with duckdb.connect(str(db), read_only=True) as con:
+        listed = con.execute(
+            "select customer_id, max_discount_rate, days_since_last_contact from marts.mart_outreach_candidates "
+            "where outreach_reason = 'campaign_cohort_care'"
+        ).fetchall()
+        left_out = con.execute(
+            "select customer_id from marts.dim_customers where customer_id in (select unnest($due)) "
+            "and customer_id not in (select customer_id from marts.mart_outreach_candidates)",
+            {"due": sorted(due)},
+        ).fetchall()
+    assert len(listed) > 20 and {r[0] for r in listed} <= due
+    assert {r[1] for r in listed} == {0.0}
+    # the others due were left out by the contact rules (contacted too recently, or no channel left)
+    assert {r[0] for r in listed} | {r[0] for r in left_out} == due

@@ -139,6 +139,12 @@ MART_TAMPERING = [
         "expect_column_values_to_be_between on max_decline_rate: 1 failing, e.g. [1.5]",
     ),
     (
+        "marts_mart_campaign_cohort_journey",
+        "update marts.mart_campaign_cohort_journey set cohort_customers = cohort_customers + 1 "
+        "where cohort_date = (select min(cohort_date) from marts.mart_campaign_cohort_journey)",
+        "expect_column_values_to_be_between on cohort_customers_difference: ",
+    ),
+    (
         "marts_mart_product_drops",
         "update marts.mart_product_drops set units_day_7 = units_day_30 + 1 "
         "where (style, launch_week) = (select (style, launch_week) from marts.mart_product_drops order by all limit 1)",

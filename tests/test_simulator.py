@@ -8,6 +8,7 @@ the file runs in seconds.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -256,3 +257,18 @@ def test_dirty_world_has_every_defect_kind(dirty: dict[str, pa.Table]) -> None:
     assert defects["order_duplicates"] < 0.05 * orders.num_rows
     unknown = [s for s in dirty["order_items"]["sku"].to_pylist() if s is not None and "UNKNOWN" in s]
     assert unknown and all(s.startswith("SKU-UNKNOWN-") for s in unknown)
+
+
+def test_the_campaign_calendar_seed_holds_the_simulated_campaign_days():
+    """dbt/seeds/campaign_calendar.csv (what mart_campaign_notify_list reads) lists exactly the days the simulator
+    plants campaigns on, with their codes, for every year it covers."""
+    import csv
+
+    from dagster_project.sources.simulator import CAMPAIGNS
+
+    seed = Path(__file__).resolve().parent.parent / "dbt" / "seeds" / "campaign_calendar.csv"
+    with open(seed, newline="", encoding="utf-8") as f:
+        calendar = {(dt.date.fromisoformat(r["campaign_date"]), r["campaign_code"]) for r in csv.DictReader(f)}
+    years = {day.year for day, _ in calendar}
+    assert years == set(range(min(years), max(years) + 1)) and max(years) >= 2028
+    assert calendar == {(dt.date(y, m, d), code) for y in years for m, d, code in CAMPAIGNS}

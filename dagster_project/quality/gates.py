@@ -612,6 +612,65 @@ def _playbook_mart_gates(v: dict[str, Any]) -> tuple[Gate, ...]:
             "[0, 1]; is_day_30_complete from the as-of day; dim_customers.early_adopted_drops adds up to the early "
             "adopters.",
         ),
+        Gate(
+            name="marts_mart_campaign_notify_list",
+            asset_key=("marts", "mart_campaign_notify_list"),
+            query=f"""
+                select
+                    suggested_channel,
+                    lifecycle_stage,
+                    count(*) as customers,
+                    count(*) filter (
+                        where as_of_date is distinct from {AS_OF}
+                            or next_campaign_date is distinct from (
+                                select min(campaign_date) from seeds.campaign_calendar where campaign_date > {AS_OF}
+                            )
+                            or notify_date is distinct from next_campaign_date - {int(v["campaign_notify_days_before"])}
+                            or is_notify_due is distinct from (as_of_date >= notify_date)
+                    ) as campaign_day_mismatches,
+                    count(*) filter (
+                        where suggested_channel = 'sms' and sms_in_cap_window + 1 > {int(v["outreach_sms_cap"])}
+                    ) as sms_above_cap,
+                    count(*) filter (
+                        where customer_id not in (select customer_id from marts.dim_customers where is_campaign_cohort)
+                    ) as not_campaign_cohort
+                from marts.mart_campaign_notify_list
+                group by all
+                order by all
+            """,
+            description="Per channel and stage: the next campaign of the seed after the as-of day, notified "
+            "campaign_notify_days_before days ahead, due from that day; only the deep-discount cohort; sms or email, "
+            "never an SMS beyond outreach_sms_cap on the notify day.",
+        ),
+        Gate(
+            name="marts_mart_campaign_cohort_journey",
+            asset_key=("marts", "mart_campaign_cohort_journey"),
+            query=f"""
+                select
+                    campaign_code,
+                    count(*) as cohorts,
+                    min(cohort_customers) as min_cohort_customers,
+                    count(*) filter (where cohort_date > {AS_OF}) as cohorts_after_as_of_date,
+                    count(*) filter (
+                        where next_full_price_orders + next_discounted_orders <> next_orders
+                            or next_new_drop_orders > next_orders or next_campaign_orders > next_orders
+                            or next_orders > cohort_customers
+                    ) as count_mismatches,
+                    least(min(next_order_rate), min(next_full_price_rate), min(next_new_drop_rate)) as min_rate,
+                    greatest(max(next_order_rate), max(next_full_price_rate), max(next_new_drop_rate)) as max_rate,
+                    min(median_days_to_next_order) as min_median_days_to_next_order,
+                    -- every customer won on a campaign day is in exactly one cohort
+                    (sum(sum(cohort_customers)) over () - (
+                        select count(*) from marts.dim_customers where is_campaign_cohort
+                    ))::bigint as cohort_customers_difference
+                from marts.mart_campaign_cohort_journey
+                group by campaign_code
+                order by campaign_code
+            """,
+            description="Per campaign code: cohorts of >= 1 customer, none after the as-of day; full price + "
+            "discounted = next orders <= cohort customers, new-drop and campaign next orders <= next orders; rates in "
+            "[0, 1]; the cohorts add up to dim_customers' campaign cohort.",
+        ),
     )
 
 

@@ -282,6 +282,21 @@ def _customer_mart_expectations(name: str) -> list[Any]:
             *_zero("null_counts", "count_order_mismatches", "adopters_above_buyers", "day_30_flag_mismatches"),
             *_zero("drops_after_as_of_date", "early_adopted_drops_difference"),
         ]
+    if name == "marts_mart_campaign_notify_list":
+        # no row minimum: a calendar without a campaign after the as-of day, or a shop without campaigns, lists nobody
+        return [
+            *_in_set("suggested_channel", ["sms", "email"]),
+            *_in_set("lifecycle_stage", LIFECYCLE_STAGES),
+            *_zero("campaign_day_mismatches", "sms_above_cap", "not_campaign_cohort"),
+        ]
+    if name == "marts_mart_campaign_cohort_journey":
+        # no row minimum: a shop without campaign codes (the Online Retail export) has no campaign cohort
+        return [
+            *_between(1, None, "min_cohort_customers"),
+            *_between(0, 1, "min_rate", "max_rate"),
+            *_between(0, None, "min_median_days_to_next_order"),
+            *_zero("cohorts_after_as_of_date", "count_mismatches", "cohort_customers_difference"),
+        ]
     if name == "marts_revenue_reconciliation":
         return [
             at_least_one_row,

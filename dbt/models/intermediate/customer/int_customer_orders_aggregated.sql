@@ -36,8 +36,10 @@ order_totals as (
         sum(gross_amount) as gross_revenue,
         sum(items_count) as items_count,
         sum(discounted_items_count) as discounted_items_count,
-        arg_min(channel, customer_order_number) as first_order_channel,
-        arg_min(campaign_code, customer_order_number) as first_order_campaign_code
+        -- the first paid order's values, NULL included: arg_min skips rows whose value is NULL, so a customer
+        -- won on a regular day who later bought on 11.11 would count as won by the campaign
+        arg_min_null(channel, customer_order_number) as first_order_channel,
+        arg_min_null(campaign_code, customer_order_number) as first_order_campaign_code
     from paid_orders
     group by customer_id
 

@@ -1,5 +1,5 @@
 -- As of the run day: who to contact, why, how, and the deepest discount allowed. One row per customer, the
--- first reason that applies (follow-up, high value at risk, repurchase due, dormant wake-up), ranked by
+-- first reason that applies (follow-up, campaign-cohort care, high value at risk, repurchase due, dormant wake-up), ranked by
 -- lifetime value. Never an SMS that would make more than var('outreach_sms_cap') in the cap window (email
 -- instead, or nobody), nobody contacted in the last var('outreach_min_days_since_contact') days.
 {%- set discount_rates = var('outreach_discount_rates') %}
@@ -52,6 +52,11 @@ reasons as (
             when customers.orders_count = 1
                 and run_settings.as_of_date - customers.first_order_date = {{ var('outreach_follow_up_day') }}
                 then 'new_buyer_follow_up'
+            -- won on a deep-discount day and not back: a care touch without discount (outreach_discount_rates)
+            when customers.is_campaign_cohort
+                and customers.orders_count = 1
+                and run_settings.as_of_date - customers.first_order_date = {{ var('outreach_campaign_care_day') }}
+                then 'campaign_cohort_care'
             when customers.lifecycle_stage = 'at_risk'
                 and customers.spend_level in ('{{ var("outreach_high_value_spend_levels") | join("', '") }}')
                 then 'high_value_at_risk'
