@@ -71,11 +71,27 @@ def unpack_sample(settings: Settings, through: dt.date) -> None:
 
 
 def partition_range(settings: Settings) -> tuple[dt.date, dt.date]:
-    """The days a full build loads: the simulator's whole world up to AS_OF, or what the files cover."""
+    """The days a full build loads: the simulator's whole world up to AS_OF, or what the files cover (up to AS_OF
+    when it is set: the files' rows of later days stay out, and the marts are as of AS_OF)."""
     if settings.source == "files":
         from dagster_project.sources import files
 
-        return files.date_range(settings)
+        first_day, last_day = files.date_range(settings)
+        if not settings.as_of_given:
+            return first_day, last_day
+        if settings.as_of < first_day:
+            raise SettingsError(
+                f"AS_OF={settings.as_of} is before {first_day}, the first day the files in "
+                f"LANDING_DIR={settings.landing_dir} cover: set a later AS_OF"
+            )
+        if settings.as_of > last_day:
+            print(
+                f"note: AS_OF={settings.as_of} is after {last_day}, the last day the landing files cover: the marts "
+                f"are as of {last_day}",
+                file=sys.stderr,
+                flush=True,
+            )
+        return first_day, min(last_day, settings.as_of)
     return settings.history_start, settings.as_of
 
 
@@ -125,10 +141,19 @@ def build_lock(settings: Settings):
 
 
 def run_build(
-    settings: Settings, first_day: dt.date, last_day: dt.date, fresh: bool = True, job_name: str = "build"
+    settings: Settings,
+    first_day: dt.date,
+    last_day: dt.date,
+    fresh: bool = True,
+    job_name: str = "build",
+    command: str = "build",
 ) -> int:
     try:
         with build_lock(settings):
+            if not fresh:  # a daily / backfill adds to the build database: check it fits (preflight.py)
+                from dagster_project.preflight import check_run
+
+                check_run(settings, first_day, last_day, command)
             return _run_build(settings, first_day, last_day, fresh, job_name)
     except BuildLocked as error:
         print(f"error: {error}", file=sys.stderr)
@@ -167,15 +192,15 @@ COMMANDS = {
     "build": (
         "the main job: ingest → dbt → quality gates → publish, from an empty build database (make build)",
         "SOURCE AS_OF SCALE SEED DIRTY SIM_START DATA_DIR LANDING_DIR SHOP_TZ QUARANTINE_TOLERANCE DBT_VARS "
-        "DUCKDB_MEMORY_LIMIT DBT_THREADS",
+        "DUCKDB_MEMORY_LIMIT DBT_THREADS PARTITIONS_START",
     ),
     "daily": (
         "what the schedule runs: load one day DATE into the existing build database, rebuild, publish (make daily)",
-        "DATE (required), and the settings of build",
+        "DATE (required), ALLOW_EMPTY_DAYS, and the settings of build",
     ),
     "backfill": (
         "load the days FROM..TO in one run into the existing build database, rebuild, publish (make backfill)",
-        "FROM and TO (required), and the settings of build",
+        "FROM and TO (required), ALLOW_EMPTY_DAYS, and the settings of build",
     ),
     "prepare": (
         "parse the dbt project (and unpack the shipped sample for SOURCE=online_retail); builds nothing",
@@ -234,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         unpack_sample(settings, last_day)
         os.environ["AS_OF"] = last_day.isoformat()  # the run's as-of day, for the Dagster resource
         settings = load_settings()
-        return run_build(settings, first_day, last_day, fresh=False, job_name="daily")
+        return run_build(settings, first_day, last_day, fresh=False, job_name="daily", command=command)
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -18,10 +18,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("simulator", "files", "online_retail")
 DEFAULT_SEED = 20261122
 HISTORY_DAYS = 730
-# First day Dagster offers as a daily partition. Early enough for any export we know (Online Retail starts
-# 2010-12-01); the simulator's history starts AS_OF - 729 days unless SIM_START says otherwise.
+# PARTITIONS_START's default: the first day Dagster offers as a daily partition. Early enough for any export we ship
+# (Online Retail starts 2010-12-01); an older history sets PARTITIONS_START. The simulator's history starts
+# AS_OF - 729 days unless SIM_START says otherwise.
 PARTITIONS_START = dt.date(2010, 1, 1)
 SAMPLE_CURRENCY = {"online_retail": "GBP"}  # the shipped exports' money (the UCI shop sold in pounds)
+EARLIEST_PARTITIONS_START = dt.date(1970, 1, 1)
 
 
 class SettingsError(ValueError):
@@ -32,6 +34,8 @@ class SettingsError(ValueError):
 class Settings:
     source: str = "simulator"
     as_of: dt.date = field(default_factory=lambda: dt.date.today() - dt.timedelta(days=1))
+    # whether AS_OF was set: SOURCE=files then builds only the landing days up to it (else up to the last file's day)
+    as_of_given: bool = False
     scale: float = 1.0
     seed: int = DEFAULT_SEED
     dirty: float = 0.0
@@ -62,6 +66,11 @@ class Settings:
     # DBT_THREADS: models dbt builds at once (each query in the one DuckDB process): 4 overlaps small models; at
     # TPC-H SF10 four heavy models at once spilled more than the free disk, one at a time did not
     dbt_threads: int = 4
+    # PARTITIONS_START: the first daily partition (Dagster's partition set; landing rows before it are refused)
+    partitions_start: dt.date = PARTITIONS_START
+    # ALLOW_EMPTY_DAYS: days the user says really had no data (no export, no sales); `make daily` for any other day
+    # with no landing file, or before the simulated world began, stops: no data is not zero sales
+    allow_empty_days: tuple[dt.date, ...] = ()
 
     @property
     def duckdb_config(self) -> dict[str, str]:
@@ -250,6 +259,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             kwargs["source"], kwargs["sample"] = "files", source
     if (as_of := get("AS_OF")) is not None:
         kwargs["as_of"] = _date("AS_OF", as_of)
+        kwargs["as_of_given"] = True
         if kwargs["as_of"] > dt.date.today():
             raise SettingsError(f"AS_OF={as_of!r} is in the future: use today or an earlier day")
     if (scale := get("SCALE")) is not None:
@@ -285,6 +295,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         kwargs["dbt_threads"] = _number("DBT_THREADS", threads, int, 1, 64)
     if (dbt_vars := get("DBT_VARS")) is not None:
         kwargs["dbt_vars"] = _dbt_vars(dbt_vars)
+    kwargs["partitions_start"] = partitions_start(env)
+    if (empty_days := get("ALLOW_EMPTY_DAYS")) is not None:
+        kwargs["allow_empty_days"] = tuple(
+            sorted({_date("ALLOW_EMPTY_DAYS", day) for day in empty_days.split(",") if day.strip()})
+        )
     data_dir = Path(get("DATA_DIR") or REPO_ROOT / "data").absolute()
     kwargs["data_dir"] = data_dir
     kwargs["landing_dir"] = Path(get("LANDING_DIR") or data_dir / "landing").absolute()
@@ -292,13 +307,28 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if settings.source == "simulator":  # the files source takes its days from the files, not from SIM_START
         if settings.history_start > settings.as_of:
             raise SettingsError(f"SIM_START={settings.history_start} is after AS_OF={settings.as_of}")
-        if settings.history_start < PARTITIONS_START:
+        if settings.history_start < settings.partitions_start:
             raise SettingsError(
                 f"the simulated history would start on {settings.history_start} (SIM_START, or AS_OF - "
-                f"{HISTORY_DAYS - 1} days), before {PARTITIONS_START}, the first partition: set a later AS_OF or "
-                "SIM_START"
+                f"{HISTORY_DAYS - 1} days), before PARTITIONS_START={settings.partitions_start}, the first partition: "
+                "set a later AS_OF or SIM_START, or an earlier PARTITIONS_START"
             )
     return settings
+
+
+def partitions_start(env: Mapping[str, str] | None = None) -> dt.date:
+    """PARTITIONS_START, validated: read by load_settings and, at import, by defs/partitions.py (Dagster's partition
+    set is built when the definitions load, so the CLI and `make dev` must see the same value: both read the env)."""
+    env = os.environ if env is None else env
+    value = env.get("PARTITIONS_START") or ""
+    if not value.strip():
+        return PARTITIONS_START
+    day = _date("PARTITIONS_START", value)
+    if not EARLIEST_PARTITIONS_START <= day <= dt.date.today():
+        raise SettingsError(
+            f"PARTITIONS_START={value!r} is out of range: use a day from {EARLIEST_PARTITIONS_START} to today"
+        )
+    return day
 
 
 def ensure_writable(settings: Settings) -> None:

@@ -26,6 +26,9 @@ CASES = [
     ({"DUCKDB_MEMORY_LIMIT": "lots"}, "DUCKDB_MEMORY_LIMIT='lots' is not an amount of memory"),
     ({"DUCKDB_MEMORY_LIMIT": "150%"}, "DUCKDB_MEMORY_LIMIT='150%' is not an amount of memory"),
     ({"DBT_THREADS": "0"}, "DBT_THREADS='0' is out of range"),
+    ({"PARTITIONS_START": "2009-02-30"}, "PARTITIONS_START='2009-02-30' is not a date"),
+    ({"PARTITIONS_START": "1900-01-01"}, "PARTITIONS_START='1900-01-01' is out of range"),
+    ({"ALLOW_EMPTY_DAYS": "2026-06-01,june 2"}, "ALLOW_EMPTY_DAYS='june 2' is not a date"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
-from dagster_project.settings import PARTITIONS_START
+from dagster_project.settings import partitions_start
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START.isoformat())
+# PARTITIONS_START (settings.py), read from the environment when the definitions load
+daily_partitions = dg.DailyPartitionsDefinition(start_date=partitions_start().isoformat())

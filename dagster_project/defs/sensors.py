@@ -30,7 +30,9 @@ def new_file_request(cursor: str | None) -> tuple[dg.RunRequest | dg.SkipReason,
         return dg.SkipReason("no new files"), cursor or "[]"
     try:
         with duckdb.connect() as con:
-            days = files.file_days(con, files.split_duplicates(new)[0], dt.date.today(), settings.shop_tz)
+            days = files.file_days(
+                con, files.split_duplicates(new)[0], dt.date.today(), settings.shop_tz, settings.partitions_start
+            )
     except SettingsError as error:  # e.g. rows before the first partition: say so, retry when the file changes
         return dg.SkipReason(str(error)), cursor or "[]"
     checksums = sorted(seen | {f.checksum for f in landed})

@@ -1234,17 +1234,22 @@ def _count_lines(path: Path) -> int:
 
 
 def file_days(
-    con: duckdb.DuckDBPyConnection, files: list[LandingFile], today: dt.date, shop_tz: str = "UTC"
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandingFile],
+    today: dt.date,
+    shop_tz: str = "UTC",
+    first_partition: dt.date = PARTITIONS_START,
 ) -> list[dt.date]:
     """Partition days the files cover up to `today`: from the name, or the min/max of the table's date column
-    (shop exports: of their order times, in the shop's time zone `shop_tz`)."""
+    (shop exports: of their order times, in the shop's time zone `shop_tz`). A day before `first_partition`
+    (PARTITIONS_START) is a one-line error naming the file and the setting."""
     days: list[dt.date] = []
+    before = f"before PARTITIONS_START={first_partition}, the first daily partition the warehouse keeps"
     for f in files:
         if f.name_day is not None:
-            if f.name_day < PARTITIONS_START:
+            if f.name_day < first_partition:
                 raise LandingError(
-                    f"{f.path}: the day in its name, {f.name_day}, is before {PARTITIONS_START}, the first daily "
-                    "partition the warehouse keeps"
+                    f"{f.path}: the day in its name, {f.name_day}, is {before}: set an earlier PARTITIONS_START"
                 )
             if not _after(f.name_day, today):  # a file named after today does not stretch the build
                 days.append(f.name_day)
@@ -1252,10 +1257,10 @@ def file_days(
         if f.folder in SHOP_EXPORTS:
             span = _adapter(f.folder).day_span(con, f, today, shop_tz)
             days += list(span or ())
-            if span and span[0] < PARTITIONS_START:
+            if span and span[0] < first_partition:
                 raise LandingError(
-                    f"{f.path}: has orders placed on {span[0]}, before {PARTITIONS_START}, the first daily partition "
-                    "the warehouse keeps: drop those rows"
+                    f"{f.path}: has orders placed on {span[0]}, {before}: set an earlier PARTITIONS_START or drop "
+                    "those rows"
                 )
             continue
         table = RAW_TABLES.get(f.folder)
@@ -1266,10 +1271,10 @@ def file_days(
             continue
         low, high = span
         days += [d for d in (low, high) if d is not None]
-        if low is not None and low < PARTITIONS_START:
+        if low is not None and low < first_partition:
             raise LandingError(
-                f"{f.path}: column {table.date_column} has rows dated {low}, before {PARTITIONS_START}, the first "
-                "daily partition the warehouse keeps: drop or fix those rows"
+                f"{f.path}: column {table.date_column} has rows dated {low}, {before}: set an earlier "
+                "PARTITIONS_START, or drop or fix those rows"
             )
     return days
 
@@ -1312,10 +1317,31 @@ def date_range(settings: Settings) -> tuple[dt.date, dt.date]:
     """The partition days a full build over the landing folder loads: first to last day any file covers."""
     files, _ = split_duplicates(scan(settings.landing_dir))
     with duckdb.connect() as con:
-        days = file_days(con, files, dt.date.today(), settings.shop_tz)
+        days = file_days(con, files, dt.date.today(), settings.shop_tz, settings.partitions_start)
     if not days:
         raise LandingError(
             f"LANDING_DIR={settings.landing_dir} holds no data files: drop CSV or Parquet exports into "
             f"its <raw table>/ or export sub-folders ({', '.join(ADAPTERS)})"
         )
     return min(days), max(days)
+
+
+def days_covered(settings: Settings, first_day: dt.date, last_day: dt.date) -> set[dt.date]:
+    """The days of [first_day, last_day] the landing folder has an export for: the day in a file's name (an empty
+    file of a day says the day was exported and had no rows), or any day from the first to the last day of an
+    undated file or a shop export (an export of a range covers the days in it). Undated files are read only when
+    the day-named files leave a day uncovered."""
+    wanted = {first_day + dt.timedelta(days=i) for i in range((last_day - first_day).days + 1)}
+    if not settings.landing_dir.is_dir():
+        return set()
+    landed, _ = split_duplicates(scan(settings.landing_dir))
+    covered = {f.name_day for f in landed if f.name_day in wanted}
+    undated = [f for f in landed if f.name_day is None]
+    if covered == wanted or not undated:
+        return covered
+    with duckdb.connect() as con:
+        for f in undated:
+            days = file_days(con, [f], dt.date.today(), settings.shop_tz, settings.partitions_start)
+            if days:
+                covered |= {d for d in wanted if min(days) <= d <= max(days)}
+    return covered

@@ -469,6 +469,45 @@ def write_run_context(con: duckdb.DuckDBPyConnection, first_day: dt.date, last_d
     con.execute("insert into raw.run_context values (?, ?, ?, current_timestamp)", [as_of, first_day, source])
 
 
+class SourceMismatch(ValueError):
+    """A run's SOURCE is not the one the build database was built from (meta.build_source)."""
+
+
+def recorded_source(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The SOURCE the build database was built from: meta.build_source, or for a database from before that table,
+    the source raw.run_context names; None for a new database."""
+    tables = {
+        (schema, name) for schema, name in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    }
+    if ("meta", "build_source") in tables:
+        recorded = con.execute("select min(source) from meta.build_source").fetchone()[0]
+        if recorded is not None:
+            return recorded
+    if ("raw", "run_context") in tables:
+        return con.execute("select min(source) from raw.run_context").fetchone()[0]
+    return None
+
+
+def source_mismatch(build_db: object, recorded: str, source: str) -> str:
+    """The one-line refusal of a run whose SOURCE is not the build database's."""
+    return (
+        f"the build database {build_db} was built from SOURCE={recorded}, this run has SOURCE={source}: rows of two "
+        f"sources would mix. Run with SOURCE={recorded}, or start over: make clean (or a new DATA_DIR), then "
+        f"make build SOURCE={source}"
+    )
+
+
+def record_build_source(con: duckdb.DuckDBPyConnection, source: str, build_db: object) -> None:
+    """Remember the first load's SOURCE in meta.build_source and refuse a load from another one: simulator rows
+    written into a warehouse built from files (or the reverse) fail the gates, and every later run with them."""
+    recorded = recorded_source(con)
+    if recorded is not None and recorded != source:
+        raise SourceMismatch(source_mismatch(build_db, recorded, source))
+    con.execute("create table if not exists meta.build_source (source varchar, recorded_at timestamp)")
+    if con.execute("select count(*) from meta.build_source").fetchone()[0] == 0:
+        con.execute("insert into meta.build_source values (?, current_timestamp)", [recorded or source])
+
+
 def world_start(con: duckdb.DuckDBPyConnection, default: dt.date) -> dt.date:
     """The simulator world's first day: the one recorded by the first load, so daily runs extend the same world."""
     con.execute("create table if not exists meta.sim_world (start_date date)")

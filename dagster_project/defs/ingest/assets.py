@@ -50,6 +50,7 @@ def raw_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     }
     with duckdb.connect(str(settings.build_db), config=settings.duckdb_config) as con:
         raw.ensure_schema(con)
+        raw.record_build_source(con, settings.source, settings.build_db)
         start = raw.world_start(con, settings.history_start)
         fetched = 0.0
         totals = [0, 0, 0]
