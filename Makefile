@@ -16,7 +16,7 @@ export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= 1
 export PATH := $(VENV)/bin:$(PATH)
 export WAREHOUSE_BUILD_DB := $(if $(DATA_DIR),$(abspath $(DATA_DIR)),$(CURDIR)/data)/build/warehouse.duckdb
 
-.PHONY: help install build daily backfill test test-quick dev docs lint clean bench
+.PHONY: help install build daily backfill test test-quick dev docs docs-serve lint clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,10 +55,13 @@ dev: $(VENV)/.installed  ## Dagster UI on http://127.0.0.1:3000 (asset graph, ch
 	@$(PY) -m dagster_project.cli prepare
 	@$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-docs: $(VENV)/.installed  ## dbt docs + GX Data Docs as local HTML (after a build)
+docs: $(VENV)/.installed  ## dbt docs + GX Data Docs as pages that open from disk, offline (after a build)
 	@$(PY) -m dagster_project.cli prepare
-	@cd dbt && $(VENV)/bin/dbt docs generate --quiet --profiles-dir . && echo "dbt docs: dbt/target/index.html"
 	@$(PY) -m dagster_project.quality.docs
+
+DOCS_PORT ?= 8080
+docs-serve: docs  ## make docs, then serve both on http://127.0.0.1:$(DOCS_PORT) (DOCS_PORT)
+	@$(PY) -m dagster_project.quality.docs serve $(DOCS_PORT)
 
 lint: $(VENV)/.installed  ## ruff + sqlfluff (duckdb dialect)
 	@$(VENV)/bin/ruff check dagster_project tests bench

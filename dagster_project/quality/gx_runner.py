@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dagster_project.quality import offline_docs
 from dagster_project.settings import REPO_ROOT
 
 GX_ROOT = REPO_ROOT / "expectations"
@@ -97,7 +98,7 @@ def run_checkpoint(name: str, frame: Any, parameters: dict[str, Any] | None = No
                 )
             )
     if not result.success:
-        build_data_docs()  # costs seconds, so only when there is a failure to show
+        build_data_docs(strict=False)  # costs seconds, so only when there is a failure to show
     return GateResult(name, bool(result.success), evaluated, failures)
 
 
@@ -123,8 +124,10 @@ def prune_validations(keep: int = KEEP_VALIDATIONS, project_root: Path = GX_ROOT
     return removed
 
 
-def build_data_docs(project_root: Path = GX_ROOT) -> dict[str, str]:
-    """Prune old validation results, then rebuild the local Data Docs site; returns {site: url}.
+def build_data_docs(project_root: Path = GX_ROOT, strict: bool = True) -> dict[str, str]:
+    """Prune old validation results, then rebuild the local Data Docs site, offline (offline_docs); returns
+    {site: url}. `strict`: a page still loading a URL is an error (`make docs`), else left as it is (a failed
+    gate's report must not fail on its docs).
 
     Builds in other DATA_DIRs share this GX project: one process's prune would delete results another is
     rendering, so both steps hold an exclusive lock on gx/uncommitted/data_docs.lock (released on exit or crash)."""
@@ -133,7 +136,19 @@ def build_data_docs(project_root: Path = GX_ROOT) -> dict[str, str]:
     with open(lock, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         prune_validations(project_root=project_root)
-        return context(project_root).build_data_docs()
+        sites = context(project_root).build_data_docs()
+        for name in sites:  # every page GX writes loads its CSS/JS from CDNs: point it at the vendored copies
+            offline_docs.localize(data_docs_dir(name, project_root), strict=strict)
+        return sites
+
+
+def data_docs_dir(site: str = "local_site", project_root: Path = GX_ROOT) -> Path:
+    """The folder of Data Docs site `site` (great_expectations.yml: data_docs_sites.<site>.store_backend), read
+    from the file: loading the GX context takes seconds."""
+    import yaml
+
+    config = yaml.safe_load((project_root / "gx" / "great_expectations.yml").read_text(encoding="utf-8"))
+    return project_root / "gx" / config["data_docs_sites"][site]["store_backend"]["base_directory"]
 
 
 def ensure_checkpoint(name: str) -> None:
