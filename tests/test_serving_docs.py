@@ -22,12 +22,16 @@ select c.table_name, c.column_name, c.comment from duckdb_columns() as c
 where c.database_name = current_database() and c.schema_name = 'marts'
 """
 
-# run by a DuckDB 1.x client's Python: the comments it sees, and meta.shop
+# run by a DuckDB 1.x client's Python: the comments it sees, meta.shop, and the display views' row counts and scores
 OLD_READER = r"""
 import json, sys, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
 rows = con.execute(sys.argv[2]).fetchall()
-print(json.dumps({"version": duckdb.__version__, "comments": rows, "shop": con.execute("from meta.shop").fetchall()}))
+views = [v for (v,) in con.execute("select view_name from duckdb_views() where schema_name = 'display'").fetchall()]
+counts = {v: con.execute(f"select count(*) from display.{v}").fetchone()[0] for v in views}
+scores = con.execute("select factory_id, score from display.mart_factory_ranking order by 1").fetchall()
+shop = con.execute("from meta.shop").fetchall()
+print(json.dumps({"version": duckdb.__version__, "comments": rows, "shop": shop, "views": counts, "scores": scores}))
 """
 
 
@@ -46,6 +50,19 @@ def test_every_described_mart_and_column_has_its_comment_and_a_1x_client_sees_th
             ).fetchall()
         )
         shop = con.execute("from meta.shop").fetchall()
+        views = dict(
+            con.execute(
+                "select v.view_name, (select count(*) from duckdb_columns() as c where c.schema_name = 'display' "
+                "and c.table_name = v.view_name and c.comment like '%Rounded to%') "
+                "from duckdb_views() as v where v.schema_name = 'display'"
+            ).fetchall()
+        )
+        ranking = con.execute(
+            "select m.factory_id, m.score, d.score, m.on_time_rate, d.on_time_rate, m.defect_ppm, d.defect_ppm "
+            "from marts.mart_factory_ranking as m join display.mart_factory_ranking as d using (factory_id) "
+            "order by 1"
+        ).fetchall()
+        counts = {view: con.execute(f"select count(*) from display.{view}").fetchone()[0] for view in views}
     marts = {table for table, column in comments if column is None}
     assert marts == set(docs) and "dim_customers" in marts  # every published mart is a dbt model with docs
     money = 0
@@ -61,6 +78,18 @@ def test_every_described_mart_and_column_has_its_comment_and_a_1x_client_sees_th
     assert comments[("fct_orders", "net_amount")] == "Amount paid. Currency: CNY."
     assert "Currency" not in comments[("mart_factory_ranking", "score")]
     assert shop == [("CNY", "UTC")]
+    # display.<mart>: a view of every mart_* (not the fct_/dim_ tables), its DOUBLE columns rounded, saying so
+    assert set(views) == {mart for mart in marts if mart.startswith("mart_")} and "mart_factory_ranking" in views
+    assert views["mart_factory_ranking"] >= 8 and views["mart_outreach_candidates"] >= 1
+
+    def rounded(full: float, shown: float, places: int) -> bool:  # to `places` decimals, within half a unit
+        return shown == round(shown, places) and abs(shown - full) <= 0.5 * 10**-places + 1e-9
+
+    assert ranking and all(
+        rounded(score, d_score, 1) and rounded(rate, d_rate, 3) and rounded(ppm, d_ppm, 0)
+        for _, score, d_score, rate, d_rate, ppm, d_ppm in ranking
+    )
+    assert any(score != d_score for _, score, d_score, *_ in ranking)  # the marts keep their full precision
 
     done = subprocess.run(
         [str(old_duckdb_python("1.4.2")), "-c", OLD_READER, str(warehouse.serving_db), COMMENTS_SQL],
@@ -73,6 +102,8 @@ def test_every_described_mart_and_column_has_its_comment_and_a_1x_client_sees_th
     assert read["version"] == "1.4.2"
     assert _comments(read["comments"]) == comments
     assert read["shop"] == [["CNY", "UTC"]]
+    assert read["views"] == counts  # a 1.x client binds the views
+    assert read["scores"] == [[factory, d_score] for factory, _, d_score, *_ in ranking]
 
 
 def test_a_mart_copied_again_gets_its_comments_back_and_a_dropped_description_clears_one(tmp_path):
