@@ -72,7 +72,7 @@ def _render(url: str, work: Path) -> tuple[str, list[str], list[str]]:
 def test_gx_data_docs_load_nothing_from_the_network_and_render_offline(warehouse, tmp_path):
     """Every page of the site: no remote load, every local asset present; the index in Chromium: bootstrap-table
     (which needs jQuery and bootstrap) built the validations table."""
-    sites = gx_runner.build_data_docs()
+    sites = gx_runner.build_data_docs(strict=True)
     site = gx_runner.data_docs_dir()
     assert set(sites) == {"local_site"}
     pages = sorted(site.rglob("*.html"))

@@ -306,7 +306,7 @@ def test_data_docs_builds_take_turns_and_keep_the_newest_results_of_each_suite(t
     for stamp in stamps:
         (runs / stamp).mkdir(parents=True)
     rendered = []
-    site = SimpleNamespace(build_data_docs=lambda: rendered.append(root))
+    site = SimpleNamespace(build_data_docs=lambda: rendered.append(root) or {})  # GX returns {site: url}
     monkeypatch.setattr(gx_runner, "context", lambda project_root: site if project_root == root else None)
     with open(root / "gx" / "uncommitted" / "data_docs.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # another build is rendering

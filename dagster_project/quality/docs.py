@@ -102,7 +102,7 @@ def main(argv: list[str]) -> int:
             return 0
         page = dbt_docs()
         print(f"dbt docs: file://{page}")
-        for name, url in gx_runner.build_data_docs().items():
+        for name, url in gx_runner.build_data_docs(strict=True).items():
             print(f"GX Data Docs ({name}): {url}")
         return 0
     except (SettingsError, offline_docs.OfflineDocsError) as error:
