@@ -8,7 +8,7 @@ with drop_skus as (
 
 select
     orders.customer_id,
-    cast(count(distinct (drop_skus.style, drop_skus.launch_week)) as bigint) as early_adopted_drops
+    cast(count(distinct row(drop_skus.style, drop_skus.launch_week)) as bigint) as early_adopted_drops
 from {{ ref('stg_shop__order_items') }} as order_items
 inner join drop_skus on order_items.sku = drop_skus.sku
 inner join {{ ref('fct_orders') }} as orders on order_items.order_id = orders.order_id
