@@ -147,6 +147,7 @@ def run_build(
     fresh: bool = True,
     job_name: str = "build",
     command: str = "build",
+    verbose: bool = False,
 ) -> int:
     try:
         with build_lock(settings):
@@ -154,37 +155,44 @@ def run_build(
                 from dagster_project.preflight import check_run
 
                 check_run(settings, first_day, last_day, command)
-            return _run_build(settings, first_day, last_day, fresh, job_name)
+            return _run_build(settings, first_day, last_day, fresh, job_name, verbose)
     except BuildLocked as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
 
-def _run_build(settings: Settings, first_day: dt.date, last_day: dt.date, fresh: bool, job_name: str) -> int:
+def _run_build(
+    settings: Settings, first_day: dt.date, last_day: dt.date, fresh: bool, job_name: str, verbose: bool
+) -> int:
+    from dagster_project.run_log import chatter_to, new_log
+
     started = time.perf_counter()
     if fresh:  # a full build starts from an empty build database (the serving file is untouched)
         for suffix in ("", ".wal"):
             Path(str(settings.build_db) + suffix).unlink(missing_ok=True)
     ensure_manifest()
-    from dagster import DagsterInstance
-
-    from dagster_project.definitions import defs
-
-    job = defs.resolve_job_def(job_name)
+    log = new_log(settings, job_name)
     print(f"build: {settings.source} {first_day} .. {last_day} → {settings.build_db}", flush=True)
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": first_day.isoformat(),
-                "dagster/asset_partition_range_end": last_day.isoformat(),
-            },
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            raise_on_error=False,
-        )
+    with chatter_to(log, verbose):  # dbt's per-node lines, Dagster's events, library warnings
+        from dagster import DagsterInstance
+
+        from dagster_project.definitions import defs
+
+        job = defs.resolve_job_def(job_name)
+        console = {"log_level": "INFO", "quiet": not verbose, "log_file": str(log)}
+        with DagsterInstance.get() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                tags={
+                    "dagster/asset_partition_range_start": first_day.isoformat(),
+                    "dagster/asset_partition_range_end": last_day.isoformat(),
+                },
+                run_config={"loggers": {"console": {"config": console}}},
+                raise_on_error=False,
+            )
     from dagster_project.warehouse.summary import print_summary
 
-    return print_summary(result, settings, time.perf_counter() - started)
+    return print_summary(result, settings, time.perf_counter() - started, log)
 
 
 # what each command does and the settings it reads: `--help` prints them (and runs nothing)
@@ -223,15 +231,20 @@ def parser() -> argparse.ArgumentParser:
         epilog=f"{settings}.\n{EXIT_CODES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    verbose = "print dbt's per-node log and every run event as they come (also VERBOSE=1); they always go to "
+    verbose += "the run's log file, DATA_DIR/logs/"
+    top.add_argument("-v", "--verbose", action="store_true", help=verbose)
     commands = top.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
     for name, (summary, reads) in COMMANDS.items():
-        commands.add_parser(
+        command = commands.add_parser(
             name,
             help=summary,
             description=summary,
             epilog=f"reads: {reads}\n{settings}.\n{EXIT_CODES}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        if name != "prepare":  # SUPPRESS: `cli -v build` keeps the top-level flag
+            command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose)
     return top
 
 
@@ -253,13 +266,14 @@ def main(argv: list[str] | None = None) -> int:
         if command == "build":
             unpack_sample(settings, settings.as_of)
             first_day, last_day = partition_range(settings)
-            return run_build(settings, first_day, last_day)
+            return run_build(settings, first_day, last_day, verbose=args.verbose or settings.verbose)
         # daily / backfill: what the schedule / a backfill runs: keeps the build DB
         first_day, last_day = day_range(command, settings)
         unpack_sample(settings, last_day)
         os.environ["AS_OF"] = last_day.isoformat()  # the run's as-of day, for the Dagster resource
         settings = load_settings()
-        return run_build(settings, first_day, last_day, fresh=False, job_name="daily", command=command)
+        verbose = args.verbose or settings.verbose
+        return run_build(settings, first_day, last_day, fresh=False, job_name="daily", command=command, verbose=verbose)
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -71,6 +71,8 @@ class Settings:
     # ALLOW_EMPTY_DAYS: days the user says really had no data (no export, no sales); `make daily` for any other day
     # with no landing file, or before the simulated world began, stops: no data is not zero sales
     allow_empty_days: tuple[dt.date, ...] = ()
+    # VERBOSE=1: the terminal also shows dbt's per-node log and every run event (the run's log file always has them)
+    verbose: bool = False
 
     @property
     def duckdb_config(self) -> dict[str, str]:
@@ -293,6 +295,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         kwargs["duckdb_memory_limit"] = _memory("DUCKDB_MEMORY_LIMIT", memory)
     if (threads := get("DBT_THREADS")) is not None:
         kwargs["dbt_threads"] = _number("DBT_THREADS", threads, int, 1, 64)
+    if (verbose := get("VERBOSE")) is not None:
+        if verbose not in ("0", "1"):
+            raise SettingsError(f"VERBOSE={verbose!r} is not 0 or 1")
+        kwargs["verbose"] = verbose == "1"
     if (dbt_vars := get("DBT_VARS")) is not None:
         kwargs["dbt_vars"] = _dbt_vars(dbt_vars)
     kwargs["partitions_start"] = partitions_start(env)

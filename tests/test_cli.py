@@ -43,3 +43,28 @@ def test_make_help_lists_every_target():
     assert done.returncode == 0, done.stderr
     targets = {line.split()[1] for line in done.stdout.splitlines() if line.strip().startswith("make ")}
     assert {"build", "daily", "backfill", "test", "test-quick", "lint", "docs", "dev", "clean"} <= targets
+
+
+def test_a_bad_verbose_setting_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VERBOSE", "yes")
+    assert main(["build"]) == 2
+    assert capsys.readouterr().err.strip() == "error: VERBOSE='yes' is not 0 or 1"
+
+
+def test_a_green_build_prints_stage_lines_and_the_summary_in_at_most_40_lines(warehouse):
+    """dbt's per-node lines and Dagster's events go to the run's log file, named in the summary; the terminal
+    gets one line or two per stage and the summary."""
+    lines = warehouse.output.strip().splitlines()
+    assert len(lines) <= 40, warehouse.output
+    assert not any(" START " in line or " PASS " in line for line in lines), warehouse.output
+    assert "Warning" not in warehouse.output  # library warnings are in the log file, not on the terminal
+    for stage in ("raw__extract: ", "raw_gates: ", "dbt_models: dbt build: ", "serving__warehouse: published "):
+        assert any(stage in line for line in lines), (stage, warehouse.output)
+    [log_line] = [line for line in lines if line.startswith("log: ")]
+    log = Path(log_line.split()[1])
+    assert log.parent == warehouse.data_dir / "logs"
+    text = log.read_text()
+    assert "START sql" in text and "PASS " in text  # dbt's per-node log
+    assert 'Started execution of step "dbt_models"' in text  # Dagster's DEBUG events
+    assert "rows loaded" in text  # the stage lines too

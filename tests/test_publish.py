@@ -154,7 +154,8 @@ def sequence(tmp_path_factory):
         build("good", SMALL)
         build("killed during load", SMALL, pause="load", wait_for="PAUSED AT load")
         build("failing", DIRTY)
-        build("killed during dbt", SMALL, wait_for="START sql")
+        # VERBOSE=1: dbt's per-node lines ("START sql ...") reach the terminal, so the kill lands mid-dbt
+        build("killed during dbt", {**SMALL, "VERBOSE": "1"}, wait_for="START sql")
         build("killed during publish", SMALL, pause="publish", wait_for="PAUSED AT publish")
         build("good", SMALL)
     finally:

@@ -8,6 +8,7 @@ Unset (always, outside tests) it costs one dictionary lookup.
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 POINTS = ("load", "publish")
@@ -15,5 +16,5 @@ POINTS = ("load", "publish")
 
 def pause_point(point: str) -> None:
     if os.environ.get("WAREHOUSE_TEST_PAUSE_AT") == point:
-        print(f"PAUSED AT {point}", flush=True)
+        print(f"PAUSED AT {point}", file=sys.stderr, flush=True)  # stderr: the terminal, in quiet runs too
         time.sleep(float(os.environ.get("WAREHOUSE_TEST_PAUSE_SECONDS", "300")))

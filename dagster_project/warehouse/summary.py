@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -9,7 +10,7 @@ import duckdb
 from dagster_project.settings import Settings
 
 
-def print_summary(result: Any, settings: Settings, seconds: float) -> int:
+def print_summary(result: Any, settings: Settings, seconds: float, log: Path | None = None) -> int:
     """Print the build summary from a Dagster run result; return the process exit code."""
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed]
@@ -27,8 +28,8 @@ def print_summary(result: Any, settings: Settings, seconds: float) -> int:
             ).fetchone()
         finally:
             con.close()
-        lines.append(f"published {len(rows)} marts (publish id {publish_id}):")
-        lines += [f"  {name:<42} {count:>12,} rows" for name, count in rows]
+        lines.append(f"published {len(rows)} marts in schema marts (publish id {publish_id}), rows:")
+        lines += mart_lines(rows)
     lines += quarantine_lines(settings)
     lines.append(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
     for evaluation in failed[:20]:
@@ -46,12 +47,25 @@ def print_summary(result: Any, settings: Settings, seconds: float) -> int:
                 # dbt's own error lines name the model / test and the reason
                 lines += [f"    {line.strip()}" for line in message[1:] if _is_dbt_error(line)][:12]
     lines.append(f"wall time: {seconds:.1f} s")
+    if log is not None:
+        lines.append(f"log: {log} (dbt's per-node lines, every run event; -v or VERBOSE=1 prints them here)")
     if result.success:
         lines.append(f"output: {settings.serving_db} (+ {settings.serving_dir / 'parquet'}/)")
     else:
         lines.append(f"BUILD FAILED — nothing was published; {settings.serving_db} is unchanged")
     print("\n".join(lines), flush=True)
     return 0 if result.success else 1
+
+
+def mart_lines(rows: list[tuple[str, int]], columns: int = 2) -> list[str]:
+    """The marts and their row counts in `columns` columns, read top to bottom: the summary stays short as marts
+    are added. Names without the schema (the header names it)."""
+    names = [name.removeprefix("marts.") for name, _ in rows]
+    counts = [f"{count:,}" for _, count in rows]
+    width, digits = max(map(len, names)), max(map(len, counts))
+    cells = [f"{name:<{width}} {count:>{digits}}" for name, count in zip(names, counts, strict=True)]
+    height = -(-len(cells) // columns)
+    return ["  " + "   ".join(cells[i::height]) for i in range(height)]
 
 
 def quarantine_lines(settings: Settings) -> list[str]:

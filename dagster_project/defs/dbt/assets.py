@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from packaging import version
 
 from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.defs.logging import progress
 from dagster_project.settings import load_settings
 
 
@@ -44,9 +46,15 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     dbt_vars = load_settings().dbt_vars  # DBT_VARS: this run's overrides of dbt_project.yml vars
     # unit tests (fixed rows in, fixed rows out) run in CI (tests/test_dbt_unit_tests.py), not in every build
     args = ["build", "--exclude-resource-type", "unit_test", *(["--vars", dbt_vars] if dbt_vars else [])]
+    started = time.perf_counter()
+    checks = len(context.selected_asset_check_keys)
+    progress(context.log, f"dbt build: {len(context.selected_asset_keys)} models and seeds, {checks} tests")
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path)
+    statuses = Counter(node["status"] for node in invocation.get_artifact("run_results.json")["results"])
+    done = ", ".join(f"{count} {status}" for status, count in statuses.most_common())
+    progress(context.log, f"dbt build: {statuses.total()} nodes ({done}) in {time.perf_counter() - started:.1f}s")
 
 
 def keep_partial_parse(run_target: Path) -> None:

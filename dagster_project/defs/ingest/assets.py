@@ -16,6 +16,7 @@ import time
 import dagster as dg
 import duckdb
 
+from dagster_project.defs.logging import progress
 from dagster_project.defs.partitions import daily_partitions
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.sources import registry
@@ -77,5 +78,9 @@ def raw_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
             del data
         raw.write_run_context(con, first_day, last_day, settings.source)
     metadata.update(rows_in=totals[0], rows_loaded=totals[1], rows_quarantined=totals[2])
-    context.log.info(f"fetched in {fetched:.1f}s, loaded in {time.perf_counter() - started - fetched:.1f}s")
+    progress(
+        context.log,
+        f"{totals[1]:,} rows loaded, {totals[2]:,} quarantined; fetched in {fetched:.1f}s, "
+        f"loaded in {time.perf_counter() - started - fetched:.1f}s",
+    )
     return dg.MaterializeResult(metadata=metadata)

@@ -4,6 +4,7 @@ import dagster as dg
 
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.defs.logging import progress
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.warehouse import publish as publishing
 from dagster_project.warehouse import serving_docs
@@ -33,6 +34,10 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         docs=docs,
     )
     rewritten = {name: change for name, change in result.changes.items() if change.how != "unchanged"}
+    progress(
+        context.log,
+        f"published {len(result.row_counts)} marts ({len(rewritten)} re-written) in {result.timings.get('total_s')}s",
+    )
     context.log.info(
         f"publish: {result.timings.get('total_s')}s ({result.timings}); re-written: "
         + (

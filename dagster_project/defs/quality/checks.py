@@ -15,6 +15,7 @@ import duckdb
 
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.ingest.assets import RAW_KEY
+from dagster_project.defs.logging import progress
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.quality import gx_runner
 from dagster_project.quality.gates import MART_GATES, RAW_GATES, Gate, max_event_at
@@ -200,7 +201,7 @@ def raw_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
                 passed=passed,
                 metadata={**metadata, "load_id": load[0] if load else "", "failure": message},
             )
-    context.log.info(f"raw gates: {time.perf_counter() - started:.1f}s")
+    progress(context.log, f"{len(context.selected_asset_check_keys)} raw gates in {time.perf_counter() - started:.1f}s")
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, gate: Gate) -> str:
