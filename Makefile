@@ -23,6 +23,7 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "settings are make variables, e.g. make build SCALE=0.1 AS_OF=2026-06-30 (README.md \"Knobs\")"
 	@echo "what each command reads: .venv/bin/python -m dagster_project.cli --help"
+	@echo "cron / scripts: bin/warehouse daily keeps the exit codes (1 run failed, 2 bad setting; make says 2 for both)"
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv

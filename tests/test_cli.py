@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 from pathlib import Path
 
@@ -68,3 +70,34 @@ def test_a_green_build_prints_stage_lines_and_the_summary_in_at_most_40_lines(wa
     assert "START sql" in text and "PASS " in text  # dbt's per-node log
     assert 'Started execution of step "dbt_models"' in text  # Dagster's DEBUG events
     assert "rows loaded" in text  # the stage lines too
+
+
+def _run(command: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "DATA_DIR": str(data_dir), **env}
+    full_env.pop("MAKEFLAGS", None)
+    return subprocess.run(command, cwd=REPO, env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def test_exit_codes_stay_distinct_through_bin_warehouse_and_are_named_by_make(tmp_path):
+    """1 = the run failed (here: another run holds the build lock), 2 = a bad setting. bin/warehouse exits with
+    the CLI's code; make exits 2 for any failed recipe, and its last line names the CLI's code."""
+    data_dir = tmp_path / "data"
+    (data_dir / "build").mkdir(parents=True)
+    bad = {"AS_OF": "not-a-date"}
+    with open(data_dir / "build" / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a run in progress: the next one fails with code 1
+        failed = _run(["bin/warehouse", "build"], data_dir)
+        make_failed = _run(["make", "--no-print-directory", "build"], data_dir)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert failed.stderr.strip().splitlines()[-1].startswith("error: another run is using")
+    setting = _run(["bin/warehouse", "build"], data_dir, **bad)
+    assert (
+        setting.returncode == 2
+        and setting.stderr.strip() == "error: AS_OF='not-a-date' is not a date: use YYYY-MM-DD, e.g. AS_OF=2026-06-30"
+    ), setting.stderr
+    assert _run(["bin/warehouse", "daily", "--help"], data_dir, **bad).returncode == 0
+    assert _run(["bin/warehouse", "bogus"], data_dir).returncode == 2
+    make_setting = _run(["make", "--no-print-directory", "build"], data_dir, **bad)
+    for done, code in ((make_failed, 1), (make_setting, 2)):
+        assert done.returncode == 2  # GNU make's own code for any failed recipe
+        assert done.stderr.strip().splitlines()[-1].endswith(f"build] Error {code}"), done.stderr
