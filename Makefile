@@ -65,9 +65,10 @@ DOCS_PORT ?= 8080
 docs-serve: docs  ## make docs, then serve both on http://127.0.0.1:$(DOCS_PORT) (DOCS_PORT)
 	@$(PY) -m dagster_project.quality.docs serve $(DOCS_PORT)
 
-lint: $(VENV)/.installed  ## ruff + sqlfluff (duckdb dialect)
+lint: $(VENV)/.installed  ## ruff + mypy (dagster_project/) + sqlfluff (duckdb dialect); also the pre-commit hooks
 	@$(VENV)/bin/ruff check dagster_project tests bench
 	@$(VENV)/bin/ruff format --check dagster_project tests bench
+	@$(VENV)/bin/mypy
 	@$(VENV)/bin/sqlfluff lint dbt/models dbt/tests --processes 2
 
 clean:  ## remove generated data, dbt artefacts and Dagster run history (keeps .venv)

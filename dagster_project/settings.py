@@ -25,6 +25,9 @@ PARTITIONS_START = dt.date(2010, 1, 1)
 SAMPLE_CURRENCY = {"online_retail": "GBP"}  # the shipped exports' money (the UCI shop sold in pounds)
 EARLIEST_PARTITIONS_START = dt.date(1970, 1, 1)
 
+# `config=` of duckdb.connect, as its stubs type it
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
 
 class SettingsError(ValueError):
     """A setting has a value we cannot use; the message names the setting and what to do."""
@@ -75,7 +78,7 @@ class Settings:
     verbose: bool = False
 
     @property
-    def duckdb_config(self) -> dict[str, str]:
+    def duckdb_config(self) -> DuckDBConfig:
         """`config=` for duckdb.connect: the same limits as dbt's profile (dbt/profiles.yml)."""
         return {"memory_limit": self.duckdb_memory_limit}
 
@@ -167,7 +170,7 @@ def _memory(name: str, value: str) -> str:
 def _dbt_vars(value: str) -> str:
     try:
         parsed = json.loads(value)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise SettingsError(
             f"DBT_VARS is not JSON ({error.msg} at character {error.pos}): use e.g. "
             """DBT_VARS='{"outreach_sms_cap": 2}'"""

@@ -594,7 +594,8 @@ def _line_numbers(
     """Physical line of each accepted row of a file whose records are one line each: rows come in file order
     from line `first`, skipping rejected and blank lines."""
     skipped = {line for line, _, _ in rejects} | blank
-    lines, line = [], first
+    lines: list[int] = []
+    line = first
     while len(lines) < count:
         if line not in skipped:
             lines.append(line)

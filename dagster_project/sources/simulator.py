@@ -374,7 +374,7 @@ class _World:
         self.base_rate = CUSTOMERS_PER_730_DAYS * config.scale / (other_w + self.campaign_mult * camp_w)
         self.supply_scale = max(config.scale, 0.05) ** 0.5
 
-    def rng(self, day: int, kind: int) -> np.random.Generator:
+    def rng(self, day: int | np.integer, kind: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, int(day) + _EPOCH_ORDINAL, kind])
 
     def signup_rate(self, days: np.ndarray) -> np.ndarray:
@@ -494,10 +494,10 @@ class _Catalog:
     factory: np.ndarray
     popularity: np.ndarray
 
-    def on_sale(self, day: int) -> np.ndarray:
+    def on_sale(self, day: int | np.integer) -> np.ndarray:
         return np.flatnonzero((self.launch <= day) & (day < self.retire))
 
-    def weights(self, idx: np.ndarray, day: int) -> np.ndarray:
+    def weights(self, idx: np.ndarray, day: int | np.integer) -> np.ndarray:
         age = day - self.launch[idx]
         evergreen = self.retire[idx] > 10**8
         fresh = np.where(evergreen, 1.0, 0.6 + 1.4 * np.exp(-age / 90.0))

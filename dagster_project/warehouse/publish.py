@@ -44,6 +44,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.quality.faults import pause_point
+from dagster_project.settings import DuckDBConfig
 from dagster_project.warehouse import serving_docs
 from dagster_project.warehouse.rules import quote_identifier
 
@@ -137,7 +138,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _connect(new_db: Path, config: dict[str, str]) -> duckdb.DuckDBPyConnection:
+def _connect(new_db: Path, config: DuckDBConfig) -> duckdb.DuckDBPyConnection:
     """A connection to the new file; a file it creates is in SERVING_STORAGE_VERSION's format."""
     return duckdb.connect(str(new_db), config={**config, "storage_compatibility_version": SERVING_STORAGE_VERSION})
 
@@ -150,7 +151,7 @@ def storage_version(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchone()[0]
 
 
-def _open_new_file(serving_db: Path, new_db: Path, config: dict[str, str]) -> tuple[duckdb.DuckDBPyConnection, bool]:
+def _open_new_file(serving_db: Path, new_db: Path, config: DuckDBConfig) -> tuple[duckdb.DuckDBPyConnection, bool]:
     """A connection to the new file, and whether it starts as a copy of the serving file. It starts empty when
     there is no serving file, a WAL beside it (someone wrote to it), it cannot be read, is in another storage format
     than SERVING_STORAGE_VERSION's, or more than a third of it is free blocks, and more than COMPACT_FREE_BYTES
@@ -518,7 +519,7 @@ def publish(
     publish_id: str,
     as_of: dt.date,
     source: str,
-    config: dict[str, str] | None = None,
+    config: DuckDBConfig | None = None,
     docs: serving_docs.ServingDocs | None = None,
 ) -> PublishResult:
     """Publish the marts of `build_db` as `serving_db` (module docstring); `docs`: the comments and meta.shop to

@@ -14,6 +14,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import duckdb
 import pyarrow as pa
@@ -60,7 +61,7 @@ class Staged:
     set_aside: int = 0
 
 
-Rows = pa.Table | Staged
+Rows: TypeAlias = "pa.Table | Staged"
 """What a source hands the loader: an Arrow table (the simulator) or rows staged in DuckDB (landing files)."""
 
 
@@ -332,7 +333,10 @@ def _recheck_dependents(
             if days is None:  # a load with no history row (should not happen): leave its rows where they are
                 continue
             con.execute(f"delete from quarantine.{name} where {where}", params)
-            released, _ = _insert_checked(con, RAW_TABLES[name], waiting, *days, from_load, source, shop_tz)
+            first_day, last_day = days
+            released, _ = _insert_checked(
+                con, RAW_TABLES[name], waiting, first_day, last_day, from_load, source, shop_tz
+            )
             con.execute(
                 """
                 update meta.load_history

@@ -101,4 +101,7 @@ class WarehouseDbtCliResource(DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     # the dbt of this interpreter's venv, whatever PATH says (dagster dev, tests, cron)
-    return WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    return WarehouseDbtCliResource(
+        project_dir=dbt_project,  # type: ignore[arg-type]  # a DbtProject is accepted (dagster-dbt's validator)
+        dbt_executable=str(Path(sys.executable).parent / "dbt"),
+    )

@@ -177,6 +177,7 @@ def raw_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
     started = time.perf_counter()
     settings = warehouse.settings()
     with duckdb.connect(str(settings.build_db), read_only=True, config=settings.duckdb_config) as con:
+        metadata: dict
         for spec in context.selected_asset_check_keys:
             check, table = RAW_CHECK_NAMES[spec.name]
             load = _latest_load(con, table)
