@@ -86,6 +86,15 @@ def targets(data: dict[str, dict]) -> list[str]:
         rows.append(
             (f"{name} daily run ≤ 10% of full build", verdict(ok), f"{day / full:.1%}" if ok is not None else "—")
         )
+    for key, what, limit in (("full", "full build", 1.25), ("ingest", "ingest", 1.5)):
+        measured_ratio = (data.get("tpch-sf1") or {}).get(f"ratio_{key}_to_fair_floor")
+        rows.append(
+            (
+                f"TPC-H SF1 {what} ≤ {limit}× its fair floor",
+                verdict(None if measured_ratio is None else measured_ratio <= limit),
+                ratio(measured_ratio),
+            )
+        )
     default = median("sim-1", "pipeline_full_s")
     rows.append(
         (
@@ -103,6 +112,45 @@ def targets(data: dict[str, dict]) -> list[str]:
     return lines
 
 
+FAIR_PARTS = (
+    ("full build", "pipeline_full_s", "fair_floor_s"),
+    ("ingest", "pipeline_ingest_s", "fair_floor_ingest_s"),
+    ("dbt", "pipeline_dbt_s", "fair_floor_dbt_s"),
+    ("publish", "pipeline_publish_s", "fair_floor_publish_s"),
+)
+
+
+def fair_floor_table(data: dict[str, dict]) -> list[str]:
+    """Each part of the full build (its Dagster step) beside the same work done by the simplest correct means
+    (bench/baselines/fair_floor.py), for datasets whose floor computed the same marts."""
+
+    def has_floor(d: dict) -> bool:  # result files from before the fair floor have none
+        return (d.get("fair_floor_s") or {}).get("median") is not None or bool(d.get("fair_floor_mismatches"))
+
+    rows = [n for n in [*ORDER, *sorted(set(data) - set(ORDER))] if n in data and has_floor(data[n])]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "Fair floor (same run): the pipeline's part, the floor's, the ratio. The floor's marts are compared with the "
+        "pipeline's (rows + hash); a floor that differs shows no times.",
+        "",
+        "| dataset | " + " | ".join(f"{part} s | floor s | ratio" for part, _, _ in FAIR_PARTS) + " | marts equal |",
+        "|---|" + "---|---|---|" * len(FAIR_PARTS) + "---|",
+    ]
+    for name in rows:
+        d = data[name]
+        if d.get("fair_floor_mismatches"):
+            lines.append(f"| {name} | floor marts differ: {'; '.join(d['fair_floor_mismatches'][:2])} |")
+            continue
+        cells = []
+        for _, pipeline, floor in FAIR_PARTS:
+            p, f = (d.get(pipeline) or {}).get("median"), (d.get(floor) or {}).get("median")
+            cells.append(f"{cell(d.get(pipeline))} | {cell(d.get(floor))} | {ratio(p / f) if p and f else '—'}")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {d.get('fair_floor_marts', 0)} marts |")
+    return lines
+
+
 def pool(first: dict, second: dict) -> dict:
     """One dataset's figures from two result files, summarised again over the runs of both."""
     from bench.run import summarise
@@ -116,6 +164,10 @@ def pool(first: dict, second: dict) -> dict:
                 if isinstance(value, dict) and "runs" in value
             }
             run.update(agreement=agreement, gates_ok=figures["gates_ok"], pipeline_mode=figures["pipeline_mode"])
+            run.update(
+                fair_floor_mismatches=figures.get("fair_floor_mismatches", []),
+                fair_floor_marts=figures.get("fair_floor_marts", 0),
+            )
             for key in ("pandas_null_reason", "daily_null_reason"):
                 if run.get(key.removesuffix("_null_reason") + "_s") is None and figures.get(key):
                     run[key] = figures[key][0]
@@ -201,6 +253,7 @@ def render(files: list[Path], only: dict[Path, set[str]] | None = None) -> str:
             f"between {', '.join(a['compared'])}: {'no mismatch' if d['agree'] else 'MISMATCH ' + str(a['problems'])}"
             + (f"; not compared: {'; '.join(a.get('gaps', []))}" if a.get("gaps") else "")
         )
+    lines += fair_floor_table(data)
     lines += ["", *notes, "", *targets(data), "", END]
     return "\n".join(lines)
 

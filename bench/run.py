@@ -35,6 +35,14 @@ SIM_AS_OF = dt.date(2026, 6, 30)  # same world as the test suite
 DAILY_RUNS = len(tpch.DAILY_DAYS)  # daily runs after each full build, one a day in a row (their median is daily_s)
 METRICS = ("pipeline_full_s", "daily_s", "gates_s", "startup_s", "floor_s", "pandas_s", "peak_rss_mb")
 EXTRA = (
+    "fair_floor_s",
+    "fair_floor_ingest_s",
+    "fair_floor_dbt_s",
+    "fair_floor_publish_s",
+    "fair_floor_peak_rss_mb",
+    "pipeline_ingest_s",
+    "pipeline_dbt_s",
+    "pipeline_publish_s",
     "daily_peak_rss_mb",
     "gates_dbt_test_s",
     "gates_gx_s",
@@ -103,7 +111,9 @@ def files_source_ready() -> bool:
 
 
 def daily_command_ready() -> bool:
-    return 'command in ("daily"' in (REPO_ROOT / "dagster_project" / "cli.py").read_text()
+    """The checkout's CLI has `daily` (its --help runs nothing and exits 0; an unknown command exits 2)."""
+    done = subprocess.run([PY, "-m", "dagster_project.cli", "daily", "--help"], cwd=REPO_ROOT, capture_output=True)
+    return done.returncode == 0
 
 
 def machine() -> dict:
@@ -249,6 +259,8 @@ class Bench:
         # baselines read the raw rows the pipeline loaded
         raw_dir = run_dir / "raw_parquet"
         export_raw(build_db, raw_dir)
+        out.update(self.fair_floor(dataset, build_db, raw_dir, run_dir))
+        keep(run_dir, out)
         floor = measure.run(
             [PY, "-m", "bench.baselines.floor", str(raw_dir), dataset.as_of.isoformat(), str(run_dir / "floor")],
             cwd=REPO_ROOT,
@@ -311,6 +323,39 @@ class Bench:
         shutil.rmtree(raw_dir, ignore_errors=True)
         out.update(self.ingest(dataset, run_dir))
         keep(run_dir, out)
+        return out
+
+    def fair_floor(self, dataset: Dataset, build_db: Path, raw_dir: Path, run_dir: Path) -> dict:
+        """The full build's parts (Dagster steps of its run) beside the same work done by the simplest correct
+        means (bench/baselines/fair_floor.py), run on the build database before any daily run changes it."""
+        from bench import steps
+
+        [run] = steps.summarise(self.home, REPO_ROOT / "dbt" / "target", runs=1, top=1)
+        if not run["dbt"]:
+            raise SystemExit(f"error: fair floor on {dataset.name}: the full build's dbt target folder is gone")
+        seconds = {step["step"]: step["s"] for step in run["steps"]}
+        landing = self.landing(dataset) if dataset.kind == "tpch" and files_source_ready() else raw_dir
+        done = measure.run(
+            [PY, "-m", "bench.baselines.fair_floor", str(build_db), run["dbt"]["folder"], str(landing)]
+            + [str(run_dir / "fair_floor")],
+            cwd=REPO_ROOT,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"error: fair floor failed on {dataset.name}:\n{done.stderr[-2000:]}")
+        floor = done.json_tail()
+        shutil.rmtree(run_dir / "fair_floor", ignore_errors=True)
+        out = {
+            "fair_floor_s": floor["total_s"],
+            "fair_floor_ingest_s": floor["ingest_s"],
+            "fair_floor_dbt_s": floor["dbt_s"],
+            "fair_floor_publish_s": floor["publish_s"],
+            "fair_floor_peak_rss_mb": done.peak_rss_mb,
+            "fair_floor_marts": floor["marts_compared"],
+            "fair_floor_mismatches": floor["mismatches"],
+            "pipeline_ingest_s": seconds.get("raw__extract"),
+            "pipeline_dbt_s": seconds.get("dbt_models"),
+            "pipeline_publish_s": seconds.get("serving__warehouse"),
+        }
         return out
 
     def drop_day(self, dataset: Dataset, day: dt.date) -> list[Path]:
@@ -414,6 +459,19 @@ def summarise(runs: list[dict]) -> dict:
         reasons = sorted({r[key] for r in runs if key in r})
         if reasons:
             out[key] = reasons
+    # the fair floor must have computed the same marts: a floor that computes something else is not a floor
+    out["fair_floor_mismatches"] = sorted({m for r in runs for m in r.get("fair_floor_mismatches", [])})
+    out["fair_floor_marts"] = min((r.get("fair_floor_marts", 0) for r in runs), default=0)
+    fair = {k: out[k]["median"] for k in EXTRA if k.startswith(("fair_floor_", "pipeline_"))}
+    if not out["fair_floor_mismatches"] and out["fair_floor_marts"]:
+        for part, pipeline, floor in (
+            ("full", out["pipeline_full_s"]["median"], fair["fair_floor_s"]),
+            ("ingest", fair["pipeline_ingest_s"], fair["fair_floor_ingest_s"]),
+            ("dbt", fair["pipeline_dbt_s"], fair["fair_floor_dbt_s"]),
+            ("publish", fair["pipeline_publish_s"], fair["fair_floor_publish_s"]),
+        ):
+            if pipeline and floor:
+                out[f"ratio_{part}_to_fair_floor"] = pipeline / floor
     median = {k: out[k]["median"] for k in METRICS}
     if median["pipeline_full_s"] and median["floor_s"]:
         out["ratio_pipeline_to_floor"] = median["pipeline_full_s"] / median["floor_s"]
@@ -514,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
         if not results[name]["agree"]:
             status = 1
             print(f"bench: {name}: implementations DISAGREE: {results[name]['agreement'][0]['problems']}", flush=True)
+        elif results[name]["fair_floor_mismatches"]:
+            status = 1
+            print(f"bench: {name}: the fair floor's marts DIFFER: {results[name]['fair_floor_mismatches'][:3]}")
         elif not results[name]["complete"]:
             print(f"bench: {name}: not fully compared: {results[name]['agreement'][0]['gaps']}", flush=True)
     print(f"bench: results in {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}")

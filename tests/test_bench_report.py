@@ -114,3 +114,36 @@ def test_a_row_names_every_machine_its_pooled_runs_ran_on(tmp_path):
     two.write_text(json.dumps(other))
     # pooled runs from two machines: the row says so instead of passing for one machine's figures
     assert row(render([one, two]), "sim-1")[-1] == "cpu + AMD EPYC"
+
+
+def fair(full: float, mismatches: list[str] | None = None) -> dict:
+    figures = run(full, [10.0])
+    figures.update(
+        pipeline_ingest_s=30.0,
+        pipeline_dbt_s=60.0,
+        pipeline_publish_s=10.0,
+        fair_floor_s=80.0,
+        fair_floor_ingest_s=15.0,
+        fair_floor_dbt_s=55.0,
+        fair_floor_publish_s=10.0,
+        fair_floor_marts=20,
+        fair_floor_mismatches=mismatches or [],
+    )
+    return figures
+
+
+def test_the_fair_floor_table_gives_each_part_its_ratio_and_the_sf1_targets_read_it(tmp_path):
+    text = render([write(tmp_path / "a.json", "tpch-sf1", [fair(100.0)])])
+    [line] = [line for line in text.splitlines() if line.startswith("| tpch-sf1 | 100.0 | 80.0 |")]
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    # full build 100 vs 80, ingest 30 vs 15, dbt 60 vs 55, publish 10 vs 10
+    assert cells[3] == "1.2×" and cells[6] == "2.0×" and cells[9] == "1.1×" and cells[12] == "1.0×"
+    assert cells[-1] == "20 marts"
+    assert "| TPC-H SF1 full build ≤ 1.25× its fair floor | **met** | 1.2× |" in text
+    assert "| TPC-H SF1 ingest ≤ 1.5× its fair floor | **missed** | 2.0× |" in text
+
+
+def test_a_fair_floor_whose_marts_differ_shows_no_times_and_no_verdict(tmp_path):
+    text = render([write(tmp_path / "a.json", "tpch-sf1", [fair(100.0, ["marts.dim_customers: rows differ"])])])
+    assert "| tpch-sf1 | floor marts differ: marts.dim_customers: rows differ |" in text
+    assert "| TPC-H SF1 full build ≤ 1.25× its fair floor | not measured | — |" in text

@@ -68,6 +68,12 @@ def test_bench_smoke_writes_results_and_the_three_implementations_agree(tmp_path
     assert figures["gates_ok"]
     assert figures["ingest_rows_per_s"]["median"] > 0
     assert figures["ratio_pipeline_to_floor"] > 0
+    # the fair floor ran the same compiled models and computed the same marts, part by part beside the pipeline's
+    assert figures["fair_floor_mismatches"] == [] and figures["fair_floor_marts"] >= 15
+    for part in ("ingest", "dbt", "publish"):
+        assert figures[f"fair_floor_{part}_s"]["median"] > 0 and figures[f"pipeline_{part}_s"]["median"] > 0, part
+        assert figures[f"ratio_{part}_to_fair_floor"] > 0, part
+    assert figures["ratio_full_to_fair_floor"] > 1  # the whole process also starts Python, Dagster, dbt and GX
     # the daily figure is the median of the daily runs (BENCH_DAILY_RUNS, here 2 of make bench's 3), one a day in a
     # row after the full build
     [days] = figures["daily_days_s"]["runs"]
