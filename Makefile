@@ -17,7 +17,7 @@ export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= 1
 export PATH := $(VENV)/bin:$(PATH)
 export WAREHOUSE_BUILD_DB := $(if $(DATA_DIR),$(abspath $(DATA_DIR)),$(CURDIR)/data)/build/warehouse.duckdb
 
-.PHONY: help install build daily backfill test test-quick dev docs docs-serve lint clean bench
+.PHONY: help install build daily backfill test test-quick dev docs docs-serve lint clean bench freshness
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,10 @@ docs: $(VENV)/.installed  ## dbt docs + GX Data Docs as pages that open from dis
 DOCS_PORT ?= 8080
 docs-serve: docs  ## make docs, then serve both on http://127.0.0.1:$(DOCS_PORT) (DOCS_PORT)
 	@$(PY) -m dagster_project.quality.docs serve $(DOCS_PORT)
+
+freshness: $(VENV)/.installed  ## how old the build's newest raw load is: dbt source freshness (warn 36 h, error 72 h)
+	@$(PY) -m dagster_project.cli prepare
+	@cd dbt && $(VENV)/bin/dbt source freshness --profiles-dir .
 
 lint: $(VENV)/.installed  ## ruff + mypy (dagster_project/) + sqlfluff (duckdb dialect); also the pre-commit hooks
 	@$(VENV)/bin/ruff check dagster_project tests bench
