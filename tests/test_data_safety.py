@@ -206,17 +206,22 @@ def test_the_later_line_wins_by_number_and_the_conflict_is_recorded(tmp_path):
 
 
 def test_across_two_files_the_later_file_wins_and_a_build_publishes_it(tmp_path):
+    """Also item 8 on the same build: e-mails and phones typed into free text are masked in what is published."""
+    from dagster_project.warehouse.pii import EMAIL, PHONE
+
     landing = tmp_path / "landing"
-    _drop(tmp_path, "customers/c-2026-05-01.csv", CUSTOMERS)
+    pii_customer = CUST_HEADER + "C1,2026-05-01,1990,F,shop@example.com,call 13812345678,web,,\n"
+    _drop(tmp_path, "customers/c-2026-05-01.csv", pii_customer)
     _drop(
         tmp_path,
         "products/p-2026-05-01.csv",
-        "sku,category,style,list_price,launch_date,factory_id\nS1,tote,Aria,10.00,2026-05-01,\n",
+        "sku,category,style,list_price,launch_date,factory_id\nS1,tote,Aria +44 20 7946 0958,10.00,2026-05-01,\n",
     )
     item = "order_id,line_number,sku,quantity,list_unit_price,paid_unit_price\n"
     _drop(tmp_path, "orders/o-2026-06-01.csv", ORDERS_HEADER + "O1,C1,2026-06-01 10:00:00,web,,paid,10.00,0.00,10.00\n")
     _drop(tmp_path, "order_items/i-2026-06-01.csv", item + "O1,1,S1,1,10.00,10.00\n")
-    _drop(tmp_path, "orders/o-2026-06-02.csv", ORDERS_HEADER + "O1,C1,2026-06-02 10:00:00,web,,paid,20.00,0.00,20.00\n")
+    late = "O1,C1,2026-06-02 10:00:00,web,a.b@example.cn,paid,20.00,0.00,20.00\n"  # an e-mail as campaign code
+    _drop(tmp_path, "orders/o-2026-06-02.csv", ORDERS_HEADER + late)
     _drop(tmp_path, "order_items/i-2026-06-02.csv", item + "O1,1,S1,2,10.00,10.00\n")
     build = run_cli(tmp_path / "data", "build", env={"SOURCE": "files", "LANDING_DIR": str(landing)})
     assert build.returncode == 0, build.output[-3000:]
@@ -224,6 +229,39 @@ def test_across_two_files_the_later_file_wins_and_a_build_publishes_it(tmp_path)
     assert build.query("select order_id, net_amount::varchar from marts.fct_orders") == [("O1", "20.00")]
     conflicts = build.query("select table_name, kept_source from meta.key_conflicts order by 1", db="build")
     assert conflicts == [("order_items", "order_items/i-2026-06-02.csv:2"), ("orders", "orders/o-2026-06-02.csv:2")]
+    # 8. PII in free text: masked in the serving file and its Parquet copies, the rows kept
+    assert build.query("select province, city from marts.dim_customers") == [
+        ("[email removed]", "call [phone removed]")
+    ]
+    assert build.query("select campaign_code from marts.fct_orders") == [("[email removed]",)]
+    columns = build.query(
+        "select table_schema || '.' || table_name, column_name from information_schema.columns "
+        "where data_type = 'VARCHAR' and table_schema = 'marts'"
+    )
+    hits = [
+        (table, column)
+        for table, column in columns
+        if build.scalar(f"select count(*) from {table} where regexp_matches(\"{column}\", '{EMAIL}|{PHONE}')")
+    ]
+    assert hits == []
+    parquet = build.serving_db.parent / "parquet"
+    with duckdb.connect() as con:
+        assert con.execute(f"select city from '{parquet / 'dim_customers.parquet'}'").fetchall() == [
+            ("call [phone removed]",)
+        ]
+        for path in parquet.rglob("*.parquet"):
+            source = f"read_parquet('{path}')"
+            texts = [
+                c for c, kind, *_ in con.execute(f"describe select * from {source}").fetchall() if kind == "VARCHAR"
+            ]
+            found = [
+                c
+                for c in texts
+                if con.execute(
+                    f"""select count(*) from {source} where regexp_matches("{c}", '{EMAIL}|{PHONE}')"""
+                ).fetchone()[0]
+            ]
+            assert found == [], path
 
 
 # ------------------------------------------------------------------------------------------ 9. DBT_VARS

@@ -45,7 +45,7 @@ import duckdb
 
 from dagster_project.quality.faults import pause_point
 from dagster_project.settings import DuckDBConfig
-from dagster_project.warehouse import serving_docs
+from dagster_project.warehouse import pii, serving_docs
 from dagster_project.warehouse.rules import quote_identifier
 
 PUBLISHED_SCHEMAS = ("marts",)
@@ -123,6 +123,7 @@ class PublishResult:
     row_counts: dict[str, int]
     changes: dict[str, TableChange] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    masked: dict[str, int] = field(default_factory=dict)  # "schema.table.column" -> rows whose PII was masked
 
 
 def _sql_string(path: Path) -> str:
@@ -412,9 +413,10 @@ def _write(
     serving_db: Path,
     docs: serving_docs.ServingDocs | None,
     all_parquet: bool,
-) -> tuple[dict[str, int], dict[str, TableChange], dict[str, float], list[_Synced]]:
+) -> tuple[dict[str, int], dict[str, TableChange], dict[str, float], list[_Synced], dict[str, int]]:
     """Bring the marts of `build_db` into the new file behind `con`, log the publish, write the Parquet files
-    into staging_dir/parquet; also return what was done to each mart (for the Parquet swap)."""
+    into staging_dir/parquet; also return what was done to each mart (for the Parquet swap) and the rows whose
+    PII was masked per column."""
     started = time.perf_counter()
     row_counts: dict[str, int] = {}
     changes: dict[str, TableChange] = {}
@@ -471,6 +473,9 @@ def _write(
         "insert into meta.publish_log values (?, ?, ?, ?, ?, ?)",
         [[publish_id, as_of, now, source, name, count] for name, count in row_counts.items()],
     )
+    masked_at = time.perf_counter()
+    masked, scanned_all = _mask_pii(con, synced)
+    timings["pii_mask_s"] = time.perf_counter() - masked_at
     parquet_started = time.perf_counter()
     # how each folder's files were named: files named another way (PARTITIONS changed) are all written again
     layouts = {name: _file_name(s.part) for name, s in synced.items() if s.partitioned}
@@ -484,10 +489,36 @@ def _write(
     con.execute("set partitioned_write_flush_threshold = 65536")
     for name, s in synced.items():
         changed_layout = s.partitioned and before.get(name) != layouts[name]
-        _write_parquet(con, s, staging_dir, parquet_dir, all_parquet or changed_layout)
+        # every row scanned (the rule is new to this file): a mart with masked rows is written whole, its unchanged
+        # partitions' files may predate the masking
+        has_masked = scanned_all and any(column.startswith(f"{name}.") for column in masked)
+        _write_parquet(con, s, staging_dir, parquet_dir, all_parquet or changed_layout or has_masked)
     con.execute("checkpoint")
     timings["parquet_s"] = time.perf_counter() - parquet_started
-    return row_counts, changes, timings, list(synced.values())
+    return row_counts, changes, timings, list(synced.values()), masked
+
+
+def _mask_pii(con: duckdb.DuckDBPyConnection, synced: dict[str, _Synced]) -> tuple[dict[str, int], bool]:
+    """Mask e-mails and phones typed into free text (warehouse/pii.py) in the rows this publish wrote: the marts
+    copied whole and the changed groups of the others; every row when the file does not say it was masked by the
+    same rule (meta.pii_rule: a new file, an older serving file, a changed pattern). Returns ({column: rows
+    masked}, whether every row was scanned)."""
+    known = (
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() and schema_name = 'meta' "
+            "and table_name = 'pii_rule'"
+        ).fetchone()[0]
+        and con.execute("select max(pattern) from meta.pii_rule").fetchone()[0] == pii.ANY
+    )
+    targets: dict[str, tuple[str, list] | None] = {}
+    for name, s in synced.items():
+        if not known or s.change.how == "copied":
+            targets[name] = None
+        elif s.change.how == "partitions":
+            targets[name] = (f"{_file_name(s.part)} in (select unnest(?::varchar[]))", [sorted(s.changed_files)])
+    masked = pii.mask(con, targets)
+    con.execute("create or replace table meta.pii_rule as select ? as pattern", [pii.ANY])
+    return masked, not known
 
 
 def _swap_parquet(staged: Path, parquet_dir: Path, synced: list[_Synced]) -> None:
@@ -544,7 +575,7 @@ def publish(
     copied_s = time.perf_counter() - started
     args = (build_db, staging_dir, parquet_dir, publish_id, as_of, source, serving_db, docs)
     try:
-        row_counts, changes, timings, synced = _write(con, *args, all_parquet=interrupted or not from_copy)
+        row_counts, changes, timings, synced, masked = _write(con, *args, all_parquet=interrupted or not from_copy)
     except duckdb.Error:
         if not from_copy:
             raise
@@ -552,7 +583,7 @@ def publish(
         shutil.rmtree(staging_dir)
         (staging_dir / "parquet").mkdir(parents=True)
         con = _connect(new_db, config or {})
-        row_counts, changes, timings, synced = _write(con, *args, all_parquet=True)
+        row_counts, changes, timings, synced, masked = _write(con, *args, all_parquet=True)
     finally:
         con.close()
     timings = {"copy_previous_s": copied_s if from_copy else 0.0, **timings}
@@ -567,4 +598,5 @@ def publish(
     shutil.rmtree(staging_dir, ignore_errors=True)
     marker.unlink()
     timings["total_s"] = time.perf_counter() - started
-    return PublishResult(publish_id, serving_db, row_counts, changes, {k: round(v, 2) for k, v in timings.items()})
+    timings = {k: round(v, 2) for k, v in timings.items()}
+    return PublishResult(publish_id, serving_db, row_counts, changes, timings, masked)

@@ -38,6 +38,11 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         context.log,
         f"published {len(result.row_counts)} marts ({len(rewritten)} re-written) in {result.timings.get('total_s')}s",
     )
+    if result.masked:
+        context.log.warning(
+            "publish: e-mail addresses / phone numbers masked in "
+            + ", ".join(f"{column} ({rows} rows)" for column, rows in result.masked.items())
+        )
     context.log.info(
         f"publish: {result.timings.get('total_s')}s ({result.timings}); re-written: "
         + (
@@ -50,6 +55,7 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             "publish_id": result.publish_id,
             "path": dg.MetadataValue.path(str(result.serving_db)),
             **{f"rows {name}": count for name, count in result.row_counts.items()},
+            **{f"pii masked {column}": rows for column, rows in result.masked.items()},
             **{
                 f"re-written partitions {name}": f"{c.rewritten} of {c.partitions} ({c.rows} rows)"
                 for name, c in rewritten.items()
