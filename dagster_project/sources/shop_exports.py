@@ -36,6 +36,16 @@ CATEGORY = "uncategorised"  # neither export has product categories
 STAMP_IN_NAME = re.compile(r"(?<!\d)(\d{12}|\d{14})(?!\d)")
 
 
+def readable(reads: list[FileRead], batch: Batch) -> list[FileRead]:
+    """The export files with rows: every line the reader rejected is set aside as `unparseable` with its reason."""
+    from dagster_project.sources.files import _aside
+
+    for read in reads:
+        for line, reason, content in read.rejects:
+            batch.set_aside.append(_aside(read.file, line, "unparseable", reason, content, None))
+    return [r for r in reads if not r.empty]
+
+
 def present_columns(read: FileRead, required: tuple[str, ...], kind: str) -> dict[str, str]:
     """{column: the file's column} (names trimmed, case-insensitive); a missing required column is a one-line
     error naming the file and the column."""

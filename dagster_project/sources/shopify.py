@@ -131,12 +131,7 @@ def map_files(
     shop_tz: str = "UTC",
 ) -> None:
     """Map every Shopify export of the folder onto customers / products / orders / order_items (+ set-aside rows)."""
-    from dagster_project.sources.files import _aside
-
-    for read in reads:
-        for line, reason, content in read.rejects:
-            batch.set_aside.append(_aside(read.file, line, "unparseable", reason, content, None))
-    reads = [r for r in reads if not r.empty]
+    reads = shop_exports.readable(reads, batch)
     if not reads:
         return
     work.register("sh_rows", _rows(reads))

@@ -137,12 +137,7 @@ def map_files(
 ) -> None:
     """Map every Taobao export of the folder onto customers / products / orders / order_items (+ set-aside rows).
     Its times are shop-local already (`shop_tz` is for the adapters whose exports carry UTC offsets)."""
-    from dagster_project.sources.files import _aside
-
-    for read in reads:
-        for line, reason, content in read.rejects:
-            batch.set_aside.append(_aside(read.file, line, "unparseable", reason, content, None))
-    reads = [r for r in reads if not r.empty]
+    reads = shop_exports.readable(reads, batch)
     if not reads:
         return
     ranks = shop_exports.newest_first(reads)
